@@ -1,0 +1,195 @@
+"""The data that flows between the pipeline's stages.
+
+Everything here is a frozen value: facts extracted from one file, the evidence
+of one dependency, and the violations rules produce. Stages after extraction
+only read these, so they can be cached, compared and sorted freely.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+from dataclasses import dataclass, field
+from typing import Optional
+
+ERROR = "error"
+WARNING = "warning"
+
+# Rule ids are a public contract (JSON, SARIF, baselines, suppressions).
+RULE_LAYER = "layer"
+RULE_INDEPENDENCE = "independence"
+RULE_CYCLE = "cycle"
+RULE_FORBIDDEN = "forbidden"
+RULE_PARSE_ERROR = "parse-error"
+RULE_UNUSED_IGNORE = "unused-ignore"
+
+# Rules that judge dependencies; only these can be suppressed on a line.
+DEPENDENCY_RULES = (RULE_LAYER, RULE_INDEPENDENCE, RULE_CYCLE, RULE_FORBIDDEN)
+
+
+@dataclass(frozen=True, order=True)
+class ImportFact:
+    """One imported module as written in a file, before resolution.
+
+    ``import a, b`` gives two facts; ``from a import b, c`` gives one with
+    ``names == ("b", "c")``. Relative imports keep their ``level`` because
+    resolving them needs the importing module's name, which is not part of
+    the file's content (and so not part of its cache key).
+    """
+
+    line: int
+    column: int  # 1-based
+    module: str  # "a.b" in ``import a.b`` / ``from a.b import c``; "" in ``from . import c``
+    names: tuple[str, ...] = ()  # imported names of a from-import; ("*",) for a star import
+    level: int = 0  # leading dots of a relative import
+    is_from: bool = False
+    type_checking: bool = False  # under ``if TYPE_CHECKING:``
+    in_function: bool = False  # inside a def/lambda: runs later than module load
+    end_line: int = 0
+    text: str = ""  # the statement's first source line, stripped
+
+
+@dataclass(frozen=True, order=True)
+class Suppression:
+    """A ``# depcheck: ignore[...]`` comment; ``rules == ()`` ignores every rule."""
+
+    line: int
+    rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ParseFailure:
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    """Everything depcheck needs from one file. Depends only on the file's bytes."""
+
+    imports: tuple[ImportFact, ...] = ()
+    suppressions: tuple[Suppression, ...] = ()
+    error: Optional[ParseFailure] = None
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    module: str  # dotted module name, "shop.orders" for shop/orders/__init__.py
+    path: str  # posix path relative to the project root
+    is_package: bool
+
+
+@dataclass(frozen=True, order=True)
+class Evidence:
+    """Where one dependency between two modules is seen in the code."""
+
+    file: str
+    line: int
+    column: int
+    source: str  # the depending module
+    target: str  # the module depended on (or an external name)
+    kind: str = "import"
+    text: str = ""
+    event: Optional[str] = None
+
+    def to_json(self) -> dict:
+        data = {
+            "kind": self.kind,
+            "from": self.source,
+            "to": self.target,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "text": self.text,
+        }
+        if self.event is not None:
+            data["event"] = self.event
+        return data
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str
+    line: int
+    column: int = 1
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One finding. ``evidence`` is ordered hop by hop along the dependency chain."""
+
+    rule: str
+    severity: str
+    message: str
+    location: Optional[Location] = None
+    source: Optional[str] = None  # component
+    target: Optional[str] = None  # component
+    cycle: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    chain: tuple[str, ...] = ()  # modules along the path, first to last
+    hint: str = ""
+    contract: Optional[str] = None
+    key_extra: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        """Identity by meaning, not position: survives line shifts and unrelated edits."""
+        events = tuple(sorted({e.event for e in self.evidence if e.event}))
+        if self.rule == RULE_CYCLE:
+            return (self.rule, *self.cycle, *events)
+        if self.rule in (RULE_PARSE_ERROR, RULE_UNUSED_IGNORE):
+            where = self.location.file if self.location else ""
+            return (self.rule, where, *self.key_extra)
+        return (self.rule, self.source or "", self.target or "", *self.chain, *events)
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256("\x1f".join(self.key).encode()).hexdigest()[:20]
+
+    def sort_key(self) -> tuple:
+        loc = self.location or Location("", 0, 0)
+        return (loc.file, loc.line, loc.column, self.rule, self.key)
+
+
+def matches(module: str, pattern: str) -> bool:
+    """A module pattern matches the module and everything inside it; globs allowed."""
+    if module == pattern or module.startswith(pattern + "."):
+        return True
+    if any(ch in pattern for ch in "*?["):
+        return fnmatch.fnmatchcase(module, pattern) or fnmatch.fnmatchcase(module, pattern + ".*")
+    return False
+
+
+@dataclass(frozen=True)
+class Summary:
+    files: int
+    modules: int
+    dependencies: int
+    errors: int
+    warnings: int
+    seconds: float
+    notes: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {
+            "files": self.files,
+            "modules": self.modules,
+            "dependencies": self.dependencies,
+            "violations": self.errors + self.warnings,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "seconds": round(self.seconds, 3),
+            "notes": list(self.notes),
+        }
+
+
+@dataclass(frozen=True)
+class GraphSnapshot:
+    """A frozen picture of the dependency graph for the graph formats."""
+
+    nodes: tuple[str, ...]
+    edges: tuple[tuple[str, str, str, str, int], ...]  # (from, to, kind, file, line)
+    layers: tuple[tuple[str, ...], ...] = ()  # highest first, for grouping pictures
+    violating: frozenset[tuple[str, str]] = frozenset()
+    components: bool = False

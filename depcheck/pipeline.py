@@ -1,0 +1,160 @@
+"""One run of depcheck: config -> discover -> facts -> graph -> rules -> filters.
+
+This is the only module that knows the order of the stages. It returns plain
+data (:class:`Result`); printing and exit codes belong to the command line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from dataclasses import dataclass, field
+
+from depcheck.config import Config, ConfigError
+from depcheck.discover import Project, discover
+from depcheck.facts import extract
+from depcheck.filters import Ignores
+from depcheck.graph import DependencyGraph, build_graph
+from depcheck.model import (
+    ERROR,
+    RULE_PARSE_ERROR,
+    FileFacts,
+    GraphSnapshot,
+    Location,
+    ParseFailure,
+    Summary,
+    Violation,
+    matches,
+)
+from depcheck.rules import RULES, Components, GraphView, acyclic_components
+
+
+@dataclass
+class Result:
+    config: Config
+    project: Project
+    graph: DependencyGraph
+    violations: list[Violation]
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def summary(self) -> Summary:
+        errors = sum(1 for v in self.violations if v.severity == ERROR)
+        return Summary(
+            files=len(self.project.files),
+            modules=len(self.graph.files),
+            dependencies=self.graph.graph.number_of_edges(),
+            errors=errors,
+            warnings=len(self.violations) - errors,
+            seconds=self.seconds,
+            notes=tuple(self.notes),
+        )
+
+
+def read_facts(project: Project) -> dict[str, FileFacts]:
+    """Facts of every file, keyed by module. A file that cannot be read is a parse failure."""
+    facts = {}
+    for source in project.files:
+        try:
+            data = (project.root / source.path).read_bytes()
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            facts[source.module] = FileFacts(error=ParseFailure(1, 1, f"cannot read the file: {reason}"))
+            continue
+        facts[source.module] = extract(data)
+    return facts
+
+
+def check_entries(config: Config, project: Project) -> None:
+    """Every module named in the config must exist; raises ConfigError with suggestions."""
+    modules = sorted(project.modules)
+    problems = []
+
+    def check(key: str, name: str) -> None:
+        if any(matches(m, name) for m in modules):
+            return
+        close = difflib.get_close_matches(name, modules, n=1, cutoff=0.75)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        packages = ", ".join(config.packages)
+        problems.append(f"{config.where(key)}: '{name}' matches no module under {packages}{hint}")
+
+    for name in config.layer_components:
+        check("layers", name)
+    for name in config.acyclic or ():
+        check("acyclic", name)
+    for rule in config.forbidden:
+        for name in rule.sources:
+            check(f"{rule.key}.from", name)
+    if problems:
+        raise ConfigError(problems)
+
+
+def run(config: Config) -> Result:
+    started = time.perf_counter()
+    project = discover(config)
+    check_entries(config, project)
+    facts = read_facts(project)
+    graph = build_graph(
+        project.files, facts, config.packages, type_checking_imports=config.type_checking_imports
+    )
+    ignores = Ignores.collect(project.files, facts, config)
+    violations: list[Violation] = []
+    notes: list[str] = list(project.notes)
+    unfiltered: dict[str, list[Violation]] = {}
+    modules = tuple(graph.modules)
+    for rule_id, check in RULES.items():
+        keep = ignores.keep(rule_id)
+        view = GraphView(modules, graph.adjacency(keep), graph.external_evidence(keep))
+        findings = check(view, config)
+        violations.extend(findings.violations)
+        notes.extend(findings.notes)
+        if ignores:
+            # What the rule would report with nothing ignored tells which ignores are used.
+            full = GraphView(modules, graph.adjacency(), graph.external)
+            unfiltered[rule_id] = check(full, config).violations
+    if ignores:
+        violations.extend(ignores.unused(unfiltered, config))
+    for source in project.files:
+        failure = graph.parse_failures.get(source.module)
+        if failure is not None:
+            violations.append(
+                Violation(
+                    rule=RULE_PARSE_ERROR,
+                    severity=ERROR,
+                    message=f"cannot parse {source.path}: {failure.message}",
+                    location=Location(source.path, failure.line, failure.column),
+                    hint="its dependencies are unknown until it parses; fix the syntax or exclude the file",
+                    key_extra=(failure.message,),
+                )
+            )
+    violations.sort(key=Violation.sort_key)
+    return Result(config, project, graph, violations, notes, time.perf_counter() - started)
+
+
+def snapshot(result: Result, *, components: bool = False) -> GraphSnapshot:
+    """The module graph, or the component graph, with the pairs that some violation blames."""
+    config, graph = result.config, result.graph
+    violating: set[tuple[str, str]] = set()
+    for violation in result.violations:
+        if violation.cycle:
+            violating.update(zip(violation.cycle, violation.cycle[1:]))
+        elif components and violation.source and violation.target:
+            violating.add((violation.source, violation.target))
+        else:
+            violating.update(zip(violation.chain, violation.chain[1:]))
+    edges = [
+        (e.source, e.target, e.kind, e.file, e.line)
+        for _, _, evidence in graph.graph.edges(data="evidence")
+        for e in evidence
+    ]
+    if not components:
+        return GraphSnapshot(tuple(graph.modules), tuple(sorted(edges)), config.layers, frozenset(violating))
+    names = Components((*config.layer_components, *acyclic_components(config, graph.modules)))
+    lifted = {
+        (a, b, kind, path, line)
+        for source, target, kind, path, line in edges
+        if (a := names.of(source)) and (b := names.of(target)) and a != b
+    }
+    nodes = sorted({names.of(m) for m in graph.modules} - {None})
+    return GraphSnapshot(tuple(nodes), tuple(sorted(lifted)), config.layers, frozenset(violating), True)

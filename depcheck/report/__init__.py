@@ -1,0 +1,32 @@
+"""Output formats. Each is a pure function from plain data to text; only the
+command line writes to stdout, so formats never print and never query the graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Callable
+
+from depcheck.model import GraphSnapshot, Summary, Violation
+from depcheck.report import graphs, json_report
+
+CheckFormat = Callable[[Sequence[Violation], Summary, bool], str]
+
+
+def _text(violations: Sequence[Violation], summary: Summary, color: bool) -> str:
+    # rich costs start-up time; load it only when drawing text.
+    from depcheck.report import text
+
+    return text.render(violations, summary, color)
+
+
+CHECK_FORMATS: dict[str, CheckFormat] = {
+    "text": _text,
+    "json": lambda violations, summary, color: json_report.render(violations, summary),
+}
+
+GRAPH_FORMATS: dict[str, Callable[[GraphSnapshot], str]] = {
+    "json": graphs.render_json,
+    "dot": graphs.render_dot,
+    "mermaid": graphs.render_mermaid,
+}

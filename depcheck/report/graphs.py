@@ -1,0 +1,102 @@
+"""Pictures of the architecture: JSON, Graphviz dot and Mermaid."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from depcheck.model import GraphSnapshot
+
+
+def _edges(snapshot: GraphSnapshot) -> list[dict]:
+    """One entry per (from, to, kind), located at its first site, with the number of sites."""
+    grouped: dict[tuple[str, str, str], dict] = {}
+    for source, target, kind, path, line in snapshot.edges:
+        entry = grouped.setdefault(
+            (source, target, kind),
+            {"from": source, "to": target, "kind": kind, "file": path, "line": line, "sites": 0},
+        )
+        entry["sites"] += 1
+    return [grouped[key] for key in sorted(grouped)]
+
+
+def render_json(snapshot: GraphSnapshot) -> str:
+    edges = _edges(snapshot)
+    for edge in edges:
+        edge["violation"] = (edge["from"], edge["to"]) in snapshot.violating
+    document = {
+        "version": 1,
+        "level": "component" if snapshot.components else "module",
+        "layers": [list(layer) for layer in snapshot.layers],
+        "nodes": list(snapshot.nodes),
+        "edges": edges,
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _layer_groups(snapshot: GraphSnapshot) -> list[tuple[str, list[str]]]:
+    """Nodes grouped by layer (highest first); nodes in no layer come last."""
+    placed: set[str] = set()
+    groups = []
+    for index, layer in enumerate(snapshot.layers):
+        members = [n for n in snapshot.nodes if any(n == c or n.startswith(c + ".") for c in layer)]
+        placed.update(members)
+        groups.append((f"layer {index + 1}", members))
+    rest = [n for n in snapshot.nodes if n not in placed]
+    if rest:
+        groups.append(("no layer", rest))
+    return [(label, members) for label, members in groups if members]
+
+
+def _pairs(snapshot: GraphSnapshot) -> list[tuple[str, str, str]]:
+    """(from, to, label) per node pair; the label lists the edge kinds other than import."""
+    kinds: dict[tuple[str, str], set[str]] = {}
+    for edge in _edges(snapshot):
+        kinds.setdefault((edge["from"], edge["to"]), set()).add(edge["kind"])
+    return [
+        (a, b, ", ".join(sorted(k - {"import"})))
+        for (a, b), k in sorted(kinds.items())
+    ]
+
+
+def render_dot(snapshot: GraphSnapshot) -> str:
+    lines = ["digraph depcheck {", "  rankdir=TB;", '  node [shape=box, fontname="Helvetica"];']
+    for index, (label, members) in enumerate(_layer_groups(snapshot)):
+        lines.append(f"  subgraph cluster_{index} {{")
+        lines.append(f'    label="{label}"; style=dashed;')
+        for node in members:
+            lines.append(f'    "{node}";')
+        lines.append("  }")
+    for source, target, label in _pairs(snapshot):
+        attrs = []
+        if (source, target) in snapshot.violating:
+            attrs += ["color=red", "fontcolor=red", "penwidth=2"]
+        if label:
+            attrs.append(f'label="{label}"')
+            attrs.append("style=dashed")
+        suffix = f" [{', '.join(attrs)}]" if attrs else ""
+        lines.append(f'  "{source}" -> "{target}"{suffix};')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _mermaid_id(name: str) -> str:
+    return re.sub(r"\W", "_", name)
+
+
+def render_mermaid(snapshot: GraphSnapshot) -> str:
+    lines = ["flowchart TB"]
+    for index, (label, members) in enumerate(_layer_groups(snapshot)):
+        lines.append(f'  subgraph group{index}["{label}"]')
+        for node in members:
+            lines.append(f'    {_mermaid_id(node)}["{node}"]')
+        lines.append("  end")
+    red = []
+    for number, (source, target, label) in enumerate(_pairs(snapshot)):
+        arrow = f"-. {label} .->" if label else "-->"
+        lines.append(f"  {_mermaid_id(source)} {arrow} {_mermaid_id(target)}")
+        if (source, target) in snapshot.violating:
+            red.append(str(number))
+    if red:
+        lines.append(f"  linkStyle {','.join(red)} stroke:red,stroke-width:2px")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,47 @@
+"""The JSON report: a versioned contract (see README, "JSON output")."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from depcheck.model import RULE_CYCLE, RULE_PARSE_ERROR, RULE_UNUSED_IGNORE, Summary, Violation
+
+VERSION = 1
+
+
+def violation_to_json(violation: Violation) -> dict:
+    data: dict = {
+        "rule": violation.rule,
+        "severity": violation.severity,
+        "message": violation.message,
+    }
+    if violation.rule not in (RULE_CYCLE, RULE_PARSE_ERROR, RULE_UNUSED_IGNORE):
+        data["source"] = violation.source
+        data["target"] = violation.target
+    if violation.rule == RULE_CYCLE:
+        data["cycle"] = list(violation.cycle)
+    if violation.contract is not None:
+        data["contract"] = violation.contract
+    if violation.location is not None:
+        data["location"] = {
+            "file": violation.location.file,
+            "line": violation.location.line,
+            "column": violation.location.column,
+        }
+    data["evidence"] = [e.to_json() for e in violation.evidence]
+    if violation.chain:
+        data["chain"] = list(violation.chain)
+    if violation.hint:
+        data["hint"] = violation.hint
+    data["fingerprint"] = violation.fingerprint
+    return data
+
+
+def render(violations: Sequence[Violation], summary: Summary) -> str:
+    document = {
+        "version": VERSION,
+        "violations": [violation_to_json(v) for v in violations],
+        "summary": summary.to_json(),
+    }
+    return json.dumps(document, indent=2) + "\n"

@@ -1,0 +1,43 @@
+"""Shared helpers: build a throwaway project from a dict of files and run depcheck on it."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from depcheck.cli import main
+
+
+def write_project(root: Path, files: dict[str, str]) -> Path:
+    """Write ``files`` (relative path -> source) under ``root``; dedents each source."""
+    for rel, source in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(source).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def run_json(root: Path, *extra: str) -> tuple[int, dict]:
+    """Run ``depcheck check --format json`` on ``root``; returns (exit code, document)."""
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["check", "--format", "json", str(root), *extra])
+    return code, json.loads(out.getvalue()) if out.getvalue() else {}
+
+
+@pytest.fixture
+def project(tmp_path):
+    def make(files: dict[str, str]) -> Path:
+        return write_project(tmp_path, files)
+
+    return make
+
+
+def rules_of(document: dict) -> list[str]:
+    return [v["rule"] for v in document["violations"]]
