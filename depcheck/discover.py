@@ -101,17 +101,25 @@ def _walk_package(
         if rel_root is None:
             dirnames[:] = []
             continue
+        # Inside a regular package, a directory without __init__.py is not
+        # imported under the package's name (it is typically a test folder run
+        # by pytest from its own root), so it is not part of the package; above
+        # the first regular package, namespace packages are walked.
+        regular = "__init__.py" in filenames
         dirnames[:] = sorted(
             d
             for d in dirnames
             if d.isidentifier()
-            and not d.startswith(".")
             and d != "__pycache__"
+            and not (regular and not (current / d / "__init__.py").is_file())
             and not _excluded(f"{rel_root}/{d}" if rel_root != "." else d, exclude)
         )
         for filename in sorted(filenames):
+            # A file whose name is not an identifier ("unicode10-0-0.py") cannot be
+            # named by an import statement, but importlib loads such files and
+            # their own imports are real dependencies, so they are modules too.
             stem, dot, suffix = filename.rpartition(".")
-            if not dot or suffix != "py" or not stem.isidentifier():
+            if not dot or suffix != "py" or not stem or stem.startswith("."):
                 continue
             rel = f"{rel_root}/{filename}" if rel_root != "." else filename
             if _excluded(rel, exclude):

@@ -135,10 +135,17 @@ def run(config: Config) -> Result:
 def snapshot(result: Result, *, components: bool = False) -> GraphSnapshot:
     """The module graph, or the component graph, with the pairs that some violation blames."""
     config, graph = result.config, result.graph
+    names = Components((*config.layer_components, *acyclic_components(config, graph.modules)))
     violating: set[tuple[str, str]] = set()
     for violation in result.violations:
         if violation.cycle:
-            violating.update(zip(violation.cycle, violation.cycle[1:]))
+            # Colour only the hop to cut (where the cycle is located), not the whole loop.
+            at = violation.location
+            for e in violation.evidence:
+                if at is not None and (e.file, e.line) == (at.file, at.line):
+                    a, b = (names.of(e.source), names.of(e.target)) if components else (e.source, e.target)
+                    if a and b:
+                        violating.add((a, b))
         elif components and violation.source and violation.target:
             violating.add((violation.source, violation.target))
         else:
@@ -150,7 +157,6 @@ def snapshot(result: Result, *, components: bool = False) -> GraphSnapshot:
     ]
     if not components:
         return GraphSnapshot(tuple(graph.modules), tuple(sorted(edges)), config.layers, frozenset(violating))
-    names = Components((*config.layer_components, *acyclic_components(config, graph.modules)))
     lifted = {
         (a, b, kind, path, line)
         for source, target, kind, path, line in edges

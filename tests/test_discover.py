@@ -1,0 +1,74 @@
+"""Which files are modules, and what they are called."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+
+import pytest
+
+from depcheck.cli import main
+from tests.conftest import run_json, write_project
+
+CONFIG = '[tool.depcheck]\npackages = ["app"]\n'
+
+
+def modules(root) -> list[str]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["graph", str(root)]) == 0
+    return json.loads(out.getvalue())["nodes"]
+
+
+def test_package_directory_wins_over_a_same_named_module(tmp_path):
+    write_project(tmp_path, {"pyproject.toml": CONFIG, "app/__init__.py": "", "app/x.py": "", "app/x/__init__.py": ""})
+    code, doc = run_json(tmp_path)
+    assert code == 0
+    assert any("app/x.py: shadowed" in note for note in doc["summary"]["notes"])
+    assert doc["summary"]["files"] == 2
+
+
+def test_folders_without_init_inside_a_package_are_not_modules(tmp_path):
+    write_project(tmp_path, {"pyproject.toml": CONFIG, "app/__init__.py": "", "app/tests/test_x.py": "import app\n"})
+    assert modules(tmp_path) == ["app"]
+
+
+def test_namespace_top_level_package(tmp_path):
+    write_project(tmp_path, {
+        "pyproject.toml": CONFIG,
+        "app/orders/__init__.py": "", "app/orders/api.py": "import app.shared.money\n",
+        "app/shared/__init__.py": "", "app/shared/money.py": "",
+    })
+    assert modules(tmp_path) == ["app.orders", "app.orders.api", "app.shared", "app.shared.money"]
+
+
+def test_non_identifier_files_are_modules_but_not_folders(tmp_path):
+    write_project(tmp_path, {
+        "pyproject.toml": CONFIG, "app/__init__.py": "", "app/data-v1.py": "import app\n",
+        "app/not-a-package/__init__.py": "", "app/.hidden.py": "",
+    })
+    assert modules(tmp_path) == ["app", "app.data-v1"]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_symlinks_out_of_the_root_are_not_followed(tmp_path):
+    outside = tmp_path / "outside"
+    write_project(outside, {"secret.py": "import os\n", "pkg/__init__.py": ""})
+    project = tmp_path / "project"
+    write_project(project, {"pyproject.toml": CONFIG, "app/__init__.py": ""})
+    os.symlink(outside / "secret.py", project / "app" / "secret.py")
+    os.symlink(outside / "pkg", project / "app" / "linked")
+    code, doc = run_json(project)
+    assert code == 0
+    assert doc["summary"]["files"] == 1
+    assert any("leads outside the project root" in note for note in doc["summary"]["notes"])
+
+
+def test_explicit_source_roots(tmp_path):
+    write_project(tmp_path, {
+        "pyproject.toml": '[tool.depcheck]\npackages = ["app", "lib"]\nsource_roots = ["code", "vendor"]\n',
+        "code/app/__init__.py": "import lib\n", "vendor/lib/__init__.py": "",
+    })
+    assert modules(tmp_path) == ["app", "lib"]

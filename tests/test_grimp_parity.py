@@ -1,0 +1,84 @@
+"""depcheck's module graph of real packages equals grimp's (import-linter's engine).
+
+Known, deliberate difference: grimp keeps a module's import of itself
+(``rich.box`` imports ``rich.box`` in its ``__main__`` block); depcheck drops
+self-loops, which cannot break an architecture. Everything else must match:
+the same modules (including importlib-loaded files such as
+``rich/_unicode_data/unicode10-0-0.py``, and excluding folders without
+``__init__.py`` inside a regular package) and the same edges.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import grimp
+import pytest
+
+from depcheck.config import Config
+from depcheck.discover import discover
+from depcheck.graph import build_graph
+from depcheck.pipeline import read_facts
+
+DJANGO = "django==5.2.8"
+
+
+def depcheck_graph(root: Path, package: str) -> tuple[set[str], set[tuple[str, str]]]:
+    config = Config(path=root / "depcheck.toml", root=root, packages=(package,))
+    project = discover(config)
+    graph = build_graph(project.files, read_facts(project), (package,))
+    return set(graph.files), set(graph.graph.edges)
+
+
+def grimp_graph(package: str) -> tuple[set[str], set[tuple[str, str]]]:
+    graph = grimp.build_graph(package, cache_dir=None)
+    edges = {
+        (importer, imported)
+        for importer in graph.modules
+        for imported in graph.find_modules_directly_imported_by(importer)
+        if importer != imported
+    }
+    return set(graph.modules), edges
+
+
+@pytest.mark.parametrize("package", ["networkx", "libcst", "rich"])
+def test_same_graph_as_grimp_on_installed_packages(package):
+    spec = importlib.util.find_spec(package)
+    assert spec is not None and spec.submodule_search_locations
+    root = Path(list(spec.submodule_search_locations)[0]).parent
+    modules, edges = depcheck_graph(root, package)
+    grimp_modules, grimp_edges = grimp_graph(package)
+    assert modules == grimp_modules
+    assert edges - grimp_edges == set()
+    assert grimp_edges - edges == set()
+    assert len(edges) > 300
+
+
+@pytest.fixture(scope="session")
+def django_source(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("django")
+    download = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+         "--dest", str(target), DJANGO],
+        capture_output=True, text=True, timeout=300,
+    )
+    archives = list(target.glob("*.tar.gz"))
+    if download.returncode != 0 or not archives:
+        pytest.skip(f"could not download {DJANGO} from PyPI: {download.stderr.strip()[-200:]}")
+    with tarfile.open(archives[0]) as archive:
+        members = [m for m in archive.getmembers() if "/django/" in m.name and m.isfile()]
+        archive.extractall(target, members=members)  # noqa: S202 - our own download, files only
+    return next(target.glob("*/django")).parent
+
+
+def test_same_graph_as_grimp_on_django(django_source, monkeypatch):
+    monkeypatch.syspath_prepend(str(django_source))
+    modules, edges = depcheck_graph(django_source, "django")
+    grimp_modules, grimp_edges = grimp_graph("django")
+    assert modules == grimp_modules
+    assert edges == grimp_edges
+    assert len(modules) > 800 and len(edges) > 2500
