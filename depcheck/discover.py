@@ -34,6 +34,18 @@ def _inside(path: Path, root: Path) -> bool:
     return True
 
 
+def _symlink_problem(path: Path, root: Path) -> str:
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return "a broken symlink (its target is missing, or it loops)"
+    try:
+        target.relative_to(root)
+    except ValueError:
+        return "a symlink that leads outside the project root"
+    return "" if target.is_file() else "a symlink to something that is not a file"
+
+
 def source_roots(config: Config) -> tuple[Path, ...]:
     if config.source_roots:
         return config.source_roots
@@ -125,9 +137,11 @@ def _walk_package(
             if _excluded(rel, exclude):
                 continue
             path = current / filename
-            if path.is_symlink() and not _inside(path, root):
-                notes.append(f"{rel}: skipped, a symlink that leads outside the project root")
-                continue
+            if path.is_symlink():
+                problem = _symlink_problem(path, root)
+                if problem:
+                    notes.append(f"{rel}: skipped, {problem}")
+                    continue
             is_package = stem == "__init__"
             module = prefix if is_package else f"{prefix}.{stem}"
             existing = found.get(module)

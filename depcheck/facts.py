@@ -39,11 +39,14 @@ def extract(data: bytes) -> FileFacts:
         return FileFacts(error=ParseFailure(1, 1, f"cannot decode the file: {_reason(exc)}"))
     try:
         tree = ast.parse(text)
-    except SyntaxError as exc:
-        return FileFacts(error=ParseFailure(exc.lineno or 1, exc.offset or 1, exc.msg))
-    except (ValueError, TypeError) as exc:  # null bytes, on Python < 3.12
-        line = text.count("\n", 0, max(text.find("\0"), 0)) + 1
-        return FileFacts(error=ParseFailure(line, 1, _reason(exc)))
+    except (SyntaxError, ValueError, TypeError) as exc:
+        # Null bytes raise ValueError or a SyntaxError without a line, by version.
+        if "\0" in text and not getattr(exc, "lineno", None):
+            line = text.count("\n", 0, text.find("\0")) + 1
+            return FileFacts(error=ParseFailure(line, 1, "the file contains a null byte"))
+        if isinstance(exc, SyntaxError):
+            return FileFacts(error=ParseFailure(exc.lineno or 1, exc.offset or 1, exc.msg))
+        return FileFacts(error=ParseFailure(1, 1, _reason(exc)))
     except (RecursionError, MemoryError):
         return FileFacts(error=ParseFailure(1, 1, "too deeply nested for Python's parser"))
     lines = text.splitlines()
