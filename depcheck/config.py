@@ -161,6 +161,8 @@ class _Reader:
         self.problems: list[str] = []
 
     def problem(self, key: str, message: str) -> None:
+        if not re.fullmatch(r"[\w.\-\[\]]+", key):
+            key = repr(key)  # keep the message on one line, whatever the key holds
         # A missing leaf ("forbidden[0].reason") is best pointed at by its table.
         parts = key.split(".")
         line = None
