@@ -11,6 +11,7 @@ import ast
 import io
 import re
 import tokenize
+import warnings
 
 from depcheck.model import FileFacts, ImportFact, ParseFailure, Suppression
 
@@ -38,7 +39,11 @@ def extract(data: bytes) -> FileFacts:
     except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
         return FileFacts(error=ParseFailure(1, 1, f"cannot decode the file: {_reason(exc)}"))
     try:
-        tree = ast.parse(text)
+        # The compiler warns about the analysed code ("is" with a literal, invalid
+        # escapes); those are the user's linters' business, not noise on our stderr.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
     except (SyntaxError, ValueError, TypeError) as exc:
         # Null bytes raise ValueError or a SyntaxError without a line, by version.
         if "\0" in text and not getattr(exc, "lineno", None):

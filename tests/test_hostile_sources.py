@@ -129,3 +129,12 @@ def test_unreadable_and_vanished_files_are_parse_errors(tmp_path, monkeypatch):
     messages = {v["location"]["file"]: v["message"] for v in doc["violations"]}
     assert "Permission denied" in messages["app/low/secret.py"]
     assert "No such file" in messages["app/low/gone.py"]
+
+
+def test_compiler_warnings_about_the_analysed_code_are_not_shown():
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        facts = extract(b"import os\nx = 1\nif x is not 1: pass\ny = '\\d'\n")
+    assert facts.error is None and caught == []
