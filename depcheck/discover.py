@@ -64,9 +64,15 @@ def discover(config: Config) -> Project:
     problems: list[str] = []
     for package in config.packages:
         rel_parts = package.split(".")
+        outside = []
         for source_root in roots:
             directory = source_root.joinpath(*rel_parts)
             single = directory.with_suffix(".py")
+            if (directory.is_dir() or single.is_file()) and not (
+                _inside(directory, root) or _inside(single, root)
+            ):
+                outside.append(_show(directory, root))
+                continue
             if directory.is_dir() and _inside(directory, root):
                 _walk_package(directory, package, root, config.exclude, found, notes)
                 break
@@ -76,6 +82,13 @@ def discover(config: Config) -> Project:
                     found[package] = SourceFile(package, rel, False)
                 break
         else:
+            if outside:
+                problems.append(
+                    f"{config.where('packages')}: package '{package}' at {outside[0]} is a symlink "
+                    "that leads outside the project root; depcheck does not follow it "
+                    "(point source_roots at the real location inside the project)"
+                )
+                continue
             places = ", ".join(_show(r, root) for r in roots)
             problems.append(
                 f"{config.where('packages')}: package '{package}' not found under {places} "

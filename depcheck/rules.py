@@ -84,13 +84,15 @@ def component_paths(
 ) -> list[tuple[str, ...]]:
     """Dependencies of a group of modules on modules of *other* components.
 
-    Every direct edge is a path of two modules. A module reached only through
-    modules that belong to no component gets its one shortest path, found by
-    breadth-first search in sorted order so the choice is deterministic.
+    Every direct edge is a path of two modules. Every module reached through
+    modules that belong to no component also gets its one shortest path, found
+    by breadth-first search in sorted order so the choice is deterministic --
+    even when another member imports that module directly: the indirect route
+    is a dependency of its own, and hiding it would let it survive the fix of
+    the direct one.
     """
     own = component(sources[0]) if sources else None
     paths: list[tuple[str, ...]] = []
-    reached: set[str] = set()
     parent: dict[str, str] = {}
     queue: deque[str] = deque()
     for module in sources:
@@ -102,8 +104,7 @@ def component_paths(
                     queue.append(target)
             elif owner != own:
                 paths.append((module, target))
-                reached.add(target)
-    indirect: list[tuple[str, ...]] = []
+    reached: set[str] = set()
     while queue:
         current = queue.popleft()
         for target in sorted(adjacency.get(current, {})):
@@ -117,12 +118,22 @@ def component_paths(
                 chain = [target, current]
                 while chain[-1] in parent:
                     chain.append(parent[chain[-1]])
-                indirect.append(tuple(reversed(chain)))
-    return paths + indirect
+                paths.append(tuple(reversed(chain)))
+    return paths
 
 
 def chain_evidence(adjacency: Adjacency, path: tuple[str, ...]) -> tuple[Evidence, ...]:
     return tuple(e for a, b in zip(path, path[1:]) for e in adjacency[a][b])
+
+
+def path_evidence(adjacency: Adjacency, path: tuple[str, ...], members: list[str]) -> tuple[Evidence, ...]:
+    """Evidence hop by hop; an indirect path's first hop lists every member that
+    takes the same exit (import-linter's ``a & b -> x``), since all must be cut."""
+    if len(path) == 2:
+        return chain_evidence(adjacency, path)
+    exit_module = path[1]
+    first = sorted(e for m in members if exit_module in adjacency.get(m, {}) for e in adjacency[m][exit_module])
+    return (*first, *chain_evidence(adjacency, path[1:]))
 
 
 def _location(evidence: tuple[Evidence, ...]) -> Optional[Location]:
@@ -179,7 +190,7 @@ def _layer_findings(view: GraphView, config: Config, wanted: str) -> Findings:
                 hint = f"move what they share into a lower layer, or merge {name} and {target}"
             else:
                 continue
-            evidence = chain_evidence(view.adjacency, path)
+            evidence = path_evidence(view.adjacency, path, members)
             via = f" through {', '.join(path[1:-1])}" if len(path) > 2 else ""
             findings.violations.append(
                 Violation(

@@ -72,3 +72,12 @@ def test_explicit_source_roots(tmp_path):
         "code/app/__init__.py": "import lib\n", "vendor/lib/__init__.py": "",
     })
     assert modules(tmp_path) == ["app", "lib"]
+
+
+def test_a_package_symlinked_from_outside_is_refused_with_a_clear_message(tmp_path, capsys):
+    outside = write_project(tmp_path / "elsewhere", {"app/__init__.py": ""})
+    project = write_project(tmp_path / "project", {"pyproject.toml": CONFIG})
+    os.symlink(outside / "app", project / "app")
+    assert main(["check", str(project)]) == 2
+    err = capsys.readouterr().err
+    assert "package 'app' at app/ is a symlink that leads outside the project root" in err
