@@ -68,9 +68,8 @@ def discover(config: Config) -> Project:
         for source_root in roots:
             directory = source_root.joinpath(*rel_parts)
             single = directory.with_suffix(".py")
-            if (directory.is_dir() or single.is_file()) and not (
-                _inside(directory, root) or _inside(single, root)
-            ):
+            existing = directory if directory.is_dir() else single if single.is_file() else None
+            if existing is not None and not _inside(existing, root):
                 outside.append(_show(directory, root))
                 continue
             if directory.is_dir() and _inside(directory, root):

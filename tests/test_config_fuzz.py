@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from depcheck.config import Config, ConfigError, parse_config
-from depcheck.pipeline import check_entries
 from depcheck.discover import discover
+from depcheck.pipeline import check_entries
 
 KEYS = ["packages", "source_roots", "exclude", "layers", "containers", "forbidden", "exceptions",
         "type_checking_imports", "acyclic", "max_cycles", "layerz", "from", "to", "reason", "rules", "indirect"]
