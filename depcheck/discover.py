@@ -70,7 +70,10 @@ def discover(config: Config) -> Project:
             single = directory.with_suffix(".py")
             existing = directory if directory.is_dir() else single if single.is_file() else None
             if existing is not None and not _inside(existing, root):
-                outside.append(_show(directory, root))
+                try:  # name the link as the user sees it, not where it leads
+                    outside.append(existing.relative_to(root).as_posix())
+                except ValueError:
+                    outside.append(existing.as_posix())
                 continue
             if directory.is_dir() and _inside(directory, root):
                 _walk_package(directory, package, root, config.exclude, found, notes)

@@ -80,4 +80,4 @@ def test_a_package_symlinked_from_outside_is_refused_with_a_clear_message(tmp_pa
     os.symlink(outside / "app", project / "app")
     assert main(["check", str(project)]) == 2
     err = capsys.readouterr().err
-    assert "package 'app' at app/ is a symlink that leads outside the project root" in err
+    assert "package 'app' at app is a symlink that leads outside the project root" in err
