@@ -132,7 +132,9 @@ def path_evidence(adjacency: Adjacency, path: tuple[str, ...], members: list[str
     if len(path) == 2:
         return chain_evidence(adjacency, path)
     exit_module = path[1]
-    first = sorted(e for m in members if exit_module in adjacency.get(m, {}) for e in adjacency[m][exit_module])
+    first = sorted(
+        e for m in members if exit_module in adjacency.get(m, {}) for e in adjacency[m][exit_module]
+    )
     return (*first, *chain_evidence(adjacency, path[1:]))
 
 
