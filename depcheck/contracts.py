@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from depcheck.config import Config, ConfigError, Contract
 from depcheck.discover import Project
 from depcheck.filters import Ignores
-from depcheck.graph import DependencyGraph
+from depcheck.graph import Adjacency, DependencyGraph
 from depcheck.model import (
     ERROR,
     RULE_CYCLE,
@@ -32,6 +32,7 @@ from depcheck.model import (
     RULE_LAYER,
     RULE_UNUSED_IGNORE,
     WARNING,
+    Evidence,
     Location,
     Violation,
     matches,
@@ -113,36 +114,48 @@ def check_contract_entries(config: Config, project: Project) -> None:
         raise ConfigError(problems)
 
 
-def _runs(contract: Contract, config: Config, modules: Sequence[str]) -> list[tuple[str, Config]]:
-    """The (rule id, narrowed config) pairs a contract is checked with."""
+Run = tuple[str, Config, str]  # rule id, narrowed config, package the view is limited to ("" = all)
+
+
+def _runs(contract: Contract, config: Config, modules: Sequence[str]) -> list[Run]:
+    """The rule runs a contract is checked with."""
     if contract.type == "layers":
-        runs = []
+        runs: list[Run] = []
         for _, layers, open_layers in _layer_stacks(contract, modules):
             narrowed = _narrow(config, layers=layers, open_layers=open_layers)
-            runs += [(RULE_LAYER, narrowed), (RULE_INDEPENDENCE, narrowed)]
+            runs += [(RULE_LAYER, narrowed, ""), (RULE_INDEPENDENCE, narrowed, "")]
         return runs
     if contract.type == "independence":
-        return [(RULE_INDEPENDENCE, _narrow(config, layers=(contract.modules,)))]
+        return [(RULE_INDEPENDENCE, _narrow(config, layers=(contract.modules,)), "")]
     if contract.type == "forbidden":
-        return [(RULE_FORBIDDEN, _narrow(config, forbidden=contract.forbidden))]
+        return [(RULE_FORBIDDEN, _narrow(config, forbidden=contract.forbidden), "")]
     if contract.type == "acyclic":
         runs = []
         if contract.modules:
-            runs.append((RULE_CYCLE, _narrow(config, acyclic=contract.modules)))
+            runs.append((RULE_CYCLE, _narrow(config, acyclic=contract.modules), ""))
         for package in contract.children_of:
+            # Siblings are judged on the imports between them only (as import-linter's
+            # acyclic_siblings does), not through modules outside their parent.
             level = [package]
             for _ in range(contract.depth):
                 following = []
                 for parent in level:
-                    siblings = [
-                        c for c in _children(parent, modules) if not any(matches(c, s) for s in contract.skip)
-                    ]
+                    siblings = _children(parent, modules)
                     if len(siblings) > 1:
-                        runs.append((RULE_CYCLE, _narrow(config, acyclic=tuple(siblings))))
-                    following.extend(siblings)
+                        runs.append((RULE_CYCLE, _narrow(config, acyclic=tuple(siblings)), parent))
+                    following.extend(c for c in siblings if not any(matches(c, s) for s in contract.skip))
                 level = following
         return runs
     return []
+
+
+def _within(adjacency: Adjacency, package: str) -> dict[str, dict[str, tuple[Evidence, ...]]]:
+    prefix = package + "."
+    return {
+        m: {t: ev for t, ev in targets.items() if t.startswith(prefix)}
+        for m, targets in adjacency.items()
+        if m.startswith(prefix)
+    }
 
 
 def _check_protected(view: GraphView, contract: Contract) -> list[Violation]:
@@ -234,14 +247,17 @@ def check_contracts(config: Config, graph: DependencyGraph, ignores: Ignores) ->
     for contract in config.contracts:
         own = Ignores(ignores.comments, ignores.exceptions + contract.ignore_imports)
         tagged: list[Violation] = []
-        for rule_id, narrowed in _runs(contract, config, modules):
+        for rule_id, narrowed, scope in _runs(contract, config, modules):
             keep = own.keep(rule_id)
-            view = GraphView(modules, graph.adjacency(keep), graph.external_evidence(keep))
+            adjacency = graph.adjacency(keep)
+            view = GraphView(modules, _within(adjacency, scope) if scope else adjacency,
+                             graph.external_evidence(keep))
             result = RULES[rule_id](view, narrowed)
             tagged.extend(result.violations)
             findings.notes.extend(f"{contract.name}: {note}" for note in result.notes)
             if ignores:
-                full = GraphView(modules, graph.adjacency(), graph.external)
+                adjacency = graph.adjacency()
+                full = GraphView(modules, _within(adjacency, scope) if scope else adjacency, graph.external)
                 findings.unfiltered.setdefault(rule_id, []).extend(RULES[rule_id](full, narrowed).violations)
         custom = _CUSTOM.get(contract.type)
         if custom is not None:

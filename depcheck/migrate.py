@@ -223,7 +223,9 @@ def _contract_table(contract_id: str, options: dict, migration: Migration) -> No
     elif kind == "acyclic_siblings":
         table["type"] = "acyclic"
         table["children_of"] = _as_list(options.get("ancestors"))
-        table["depth"] = int(options.get("depth", 10))
+        # import-linter's depth counts the levels below the first: depth 0 checks the
+        # ancestor's children only, which is depcheck's depth 1.
+        table["depth"] = int(options.get("depth", 10)) + 1
         if options.get("skip_descendants"):
             table["skip"] = _as_list(options.get("skip_descendants"))
         known |= {"ancestors", "depth", "skip_descendants"}

@@ -3,12 +3,14 @@
 For real projects that ship import-linter contracts in their sdists, this
 downloads the sdist, and for each variant of the contracts (as shipped; with
 every ignore_imports removed; with every layer stack and forbidden rule
-reversed, so that many chains break) runs import-linter (through its Python
+reversed, so that many chains break; acyclic_siblings contracts on the root
+package) runs import-linter (through its Python
 API) and depcheck (on the migrated config), then compares per contract:
 
 * the verdict (kept / broken);
 * the broken package pairs: (lower layer, higher layer) for layers, (source,
-  forbidden) for forbidden, (importer, imported) sibling for independence;
+  forbidden) for forbidden, (importer, imported) sibling for independence, and
+  the packages whose children form a cycle for acyclic_siblings;
 * the direct violating imports (importer, imported).
 
 Run with a Python that has import-linter 2.17 installed (depcheck itself is
@@ -34,17 +36,44 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from depcheck.adopt import replace_section  # noqa: E402
+from depcheck.migrate import _read_import_linter  # noqa: E402
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-PROJECTS = [("kedro", "1.7.0", ""), ("sqlfluff", "4.5.0", "src")]
+# (name, version, source root, import-linter config file in the sdist)
+PROJECTS = [
+    ("kedro", "1.7.0", "", "pyproject.toml"),
+    ("sqlfluff", "4.5.0", "src", "pyproject.toml"),
+    ("import-linter", "2.17", "src", ".importlinter"),
+]
+_BOOLS = ("exhaustive", "allow_indirect_imports", "as_packages", "include_external_packages",
+          "exclude_type_checking_imports")
+
+
+def shipped_config(path: Path) -> dict:
+    """The import-linter config as TOML-shaped data, whatever file it came from."""
+    if path.suffix == ".toml":
+        return tomllib.loads(path.read_text())["tool"]["importlinter"]
+    top, contracts = _read_import_linter(path)
+
+    def typed(options: dict) -> dict:
+        result = {}
+        for key, value in options.items():
+            if key in _BOOLS:
+                value = str(value).lower() == "true"
+            elif key == "depth":
+                value = int(value)
+            result[key] = value
+        return result
+
+    return {**typed(top), "contracts": [typed(c) for _, c in contracts]}
 
 
 def fetch(name: str, version: str, work: Path) -> Path:
-    target = work / f"{name}-{version}"
+    target = work / f"{name.replace('-', '_')}-{version}"
     if target.is_dir():
         return target
     subprocess.run(
@@ -52,7 +81,7 @@ def fetch(name: str, version: str, work: Path) -> Path:
          f"{name}=={version}", "-d", str(work)],
         check=True,
     )
-    archive = next(work.glob(f"{name}-{version}.tar.gz"))
+    archive = next(work.glob(f"{name.replace('-', '_')}-{version}.tar.gz"))
     with tarfile.open(archive) as tar:
         tar.extractall(work)  # noqa: S202 - a PyPI sdist we asked for
     return target
@@ -70,7 +99,15 @@ def variants(section: dict) -> dict[str, dict]:
         elif contract["type"] == "forbidden":
             contract["source_modules"], contract["forbidden_modules"] = (
                 contract["forbidden_modules"], contract["source_modules"])
-    return {"shipped": shipped, "no-ignores": no_ignores, "reversed": reversed_}
+    # Real code has cycles: the whole package as acyclic_siblings breaks somewhere.
+    root = section.get("root_package") or section["root_packages"][0]
+    acyclic = {key: value for key, value in section.items() if key != "contracts"}
+    acyclic["contracts"] = [
+        {"name": "Siblings are acyclic", "type": "acyclic_siblings", "ancestors": [root]},
+        {"name": "Children of the root are acyclic", "type": "acyclic_siblings", "ancestors": [root],
+         "depth": 0},
+    ]
+    return {"shipped": shipped, "no-ignores": no_ignores, "reversed": reversed_, "acyclic": acyclic}
 
 
 def write_import_linter(section: dict, path: Path) -> None:
@@ -112,6 +149,8 @@ def import_linter_results(config: Path, source_root: Path) -> dict[str, dict]:
                 if len(links) == 1:
                     direct.add((links[0]["importer"], links[0]["imported"]))
                     direct.update((f["importer"], f["imported"]) for f in firsts)
+        for summary in metadata.get("summaries") or ():
+            packages.add(("cycle in", summary.package))
         for module in metadata.get("undeclared_modules") or ():
             packages.add((str(module), "(undeclared)"))
         results[contract.name] = {"kept": check.kept, "packages": packages, "direct": direct}
@@ -143,7 +182,8 @@ def depcheck_results(project: Path, il_config: Path) -> tuple[dict[str, dict], l
             continue
         entry = results[violation["contract"]]
         entry["kept"] = False
-        if violation.get("target") == violation.get("source"):
+        if violation.get("cycle"):
+            entry["packages"].add(("cycle in", violation["cycle"][0].rpartition(".")[0]))
             continue
         entry["packages"].add((violation.get("source"), violation.get("target") or "(undeclared)"))
         chain = violation.get("chain", [])
@@ -173,9 +213,9 @@ def main() -> int:
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     all_equal = True
-    for name, version, src in PROJECTS:
+    for name, version, src, config_file in PROJECTS:
         project = fetch(name, version, work)
-        shipped = tomllib.loads((project / "pyproject.toml").read_text())["tool"]["importlinter"]
+        shipped = shipped_config(project / config_file)
         for variant, section in variants(shipped).items():
             il_config = work / f"{name}-{variant}.importlinter.toml"
             write_import_linter(section, il_config)
