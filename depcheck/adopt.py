@@ -218,12 +218,33 @@ def longest_path_levels(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) 
 # --------------------------------------------------------------------------- the proposal
 
 
+@dataclass(frozen=True)
+class SetAside:
+    """A component dependency against the proposed layering, with its import sites by kind."""
+
+    source: str
+    target: str
+    sites: tuple[tuple[str, str], ...]  # ("file:line", kind), sorted
+
+    def describe(self) -> str:
+        kinds: dict[str, int] = {}
+        for _, kind in self.sites:
+            kinds[kind] = kinds.get(kind, 0) + 1
+        count = len(self.sites)
+        breakdown = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+        return f"{count} import site{'s' if count != 1 else ''}: {breakdown}; e.g. {self.sites[0][0]}"
+
+    @property
+    def type_only(self) -> bool:
+        return all(kind == KIND_TYPING for _, kind in self.sites)
+
+
 @dataclass
 class Proposal:
     packages: tuple[str, ...]
     depth: int
     layers: list[list[str]]  # highest first
-    set_aside: list[tuple[str, str, int, str]]  # (from, to, sites, example "file:line")
+    set_aside: list[SetAside]  # heaviest first
     excluded: list[str]
     presets: dict[str, str] = field(default_factory=dict)  # preset -> why
     modules: int = 0
@@ -232,20 +253,19 @@ class Proposal:
     set_aside_weight: int = 0
 
 
-def _weights(graph: DependencyGraph, facts: Mapping[str, FileFacts]) -> dict[tuple[str, str, int], int]:
-    deferred = {
-        (module, fact.line)
-        for module, file_facts in facts.items()
-        for fact in file_facts.imports
-        if fact.in_function or fact.type_checking
-    }
-    weights = {}
-    for source, target, evidence in graph.graph.edges(data="evidence"):
-        for e in evidence:
-            weights[(source, target, e.line)] = (
-                WEIGHT_DEFERRED if (source, e.line) in deferred else WEIGHT_LOAD_TIME
-            )
-    return weights
+KIND_LOAD, KIND_FUNCTION, KIND_TYPING = "load-time", "in a function", "under TYPE_CHECKING"
+
+
+def _site_kinds(facts: Mapping[str, FileFacts]) -> dict[tuple[str, int], str]:
+    """(module, line) -> when that import runs; unlisted lines are load-time."""
+    kinds = {}
+    for module, file_facts in facts.items():
+        for fact in file_facts.imports:
+            if fact.type_checking:
+                kinds[(module, fact.line)] = KIND_TYPING
+            elif fact.in_function:
+                kinds[(module, fact.line)] = KIND_FUNCTION
+    return kinds
 
 
 def detect_presets(graph: DependencyGraph, facts: Mapping[str, FileFacts]) -> dict[str, str]:
@@ -272,16 +292,18 @@ def propose(
 ) -> Proposal:
     by_module = {f.module: f for f in files}
     component = {m: c for m, f in by_module.items() if (c := component_of(f, depth)) is not None}
-    site_weight = _weights(graph, facts)
+    kinds = _site_kinds(facts)
     weights: dict[tuple[str, str], int] = {}
-    sites: dict[tuple[str, str], list[str]] = {}
+    sites: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for source, target, evidence in graph.graph.edges(data="evidence"):
         a, b = component.get(source), component.get(target)
         if a is None or b is None or a == b:
             continue
         for e in evidence:
-            weights[(a, b)] = weights.get((a, b), 0) + site_weight[(source, target, e.line)]
-            sites.setdefault((a, b), []).append(f"{e.file}:{e.line}")
+            kind = kinds.get((source, e.line), KIND_LOAD)
+            weight = WEIGHT_LOAD_TIME if kind == KIND_LOAD else WEIGHT_DEFERRED
+            weights[(a, b)] = weights.get((a, b), 0) + weight
+            sites.setdefault((a, b), []).append((f"{e.file}:{e.line}", kind))
     nodes = sorted(set(component.values()))
     arcs = feedback_arcs(weights)
     level = longest_path_levels(nodes, (e for e in weights if e not in arcs))
@@ -294,8 +316,8 @@ def propose(
         depth=depth,
         layers=[layer for layer in layers if layer],
         set_aside=sorted(
-            ((a, b, len(sites[(a, b)]), sorted(sites[(a, b)])[0]) for a, b in arcs),
-            key=lambda item: (-item[2], item[0], item[1]),
+            (SetAside(a, b, tuple(sorted(sites[(a, b)]))) for a, b in arcs),
+            key=lambda item: (-weights[(item.source, item.target)], item.source, item.target),
         ),
         excluded=sorted({*config.exclude, *facade_files(by_module.values(), depth)}),
         presets=detect_presets(graph, facts),
@@ -345,18 +367,20 @@ def render(proposal: Proposal, *, events_supported: bool) -> str:
             "# depcheck init set aside the lightest such set (import sites weighted: load-time 3,",
             f"# in a function or under TYPE_CHECKING 1; {share:.0f}% of the total weight) and accepts",
             "# them below so the check is green today. Each is a place to cut to untangle the code;",
-            "# remove an exception once its dependency is gone.",
+            "# remove an exception once its dependency is gone. `depcheck explain FROM TO` shows why.",
         ]
-        for a, b, count, example in proposal.set_aside:
-            plural = "s" if count != 1 else ""
-            reason = (
-                f"set aside by depcheck init: cut here to untangle ({count} import site{plural}, "
-                f"e.g. {example})"
+        type_only = sum(1 for item in proposal.set_aside if item.type_only)
+        if type_only:
+            lines.append(
+                f"# {type_only} of them are only imports under TYPE_CHECKING: with "
+                "type_checking_imports = false they would not count."
             )
+        for item in proposal.set_aside:
+            reason = f"set aside by depcheck init: cut here to untangle ({item.describe()})"
             lines += [
                 "[[tool.depcheck.exceptions]]",
-                f"from = {toml_value(a)}",
-                f"to = {toml_value(b)}",
+                f"from = {toml_value(item.source)}",
+                f"to = {toml_value(item.target)}",
                 f"reason = {toml_value(reason)}",
             ]
     return "\n".join(lines) + "\n"

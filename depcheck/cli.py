@@ -205,7 +205,18 @@ def _run_explain(args: argparse.Namespace) -> int:
 
     if args.max < 1:
         raise UsageError(f"--max {args.max}: expected 1 or more")
-    _, _, graph = load_graph(_load(args.path, args.config))
+    try:
+        config = _load(args.path, args.config)
+    except UsageError:
+        # No config yet (explain is useful before `depcheck init`): read the packages found here.
+        from depcheck import adopt
+
+        root = Path(args.path).resolve()
+        packages = adopt.find_packages(root) if root.is_dir() else []
+        if args.config or not packages:
+            raise
+        config = Config(path=root / "pyproject.toml", root=root, packages=tuple(packages))
+    _, _, graph = load_graph(config)
     for name in (args.source, args.target):
         if not explain.module_names(graph, name):
             raise UsageError(f"'{name}' matches no module of the analysed packages")

@@ -111,6 +111,7 @@ def test_init_writes_a_layering_that_passes_check_and_keeps_the_users_file(tmp_p
     # The function-local import closes the cycle and weighs less: it is the one set aside.
     assert [(e["from"], e["to"]) for e in config["exceptions"]] == [("app.services", "app.api")]
     assert "cut here" in config["exceptions"][0]["reason"]
+    assert "1 in a function" in config["exceptions"][0]["reason"]
     assert config["exclude"] == ["app/__init__.py"]
     assert "# [tool.depcheck.events]" in after and 'presets = ["blinker"]' in after
     code, document = run_json(tmp_path)
@@ -474,6 +475,31 @@ def test_explain_lists_paths_shortest_first_with_evidence(tmp_path):
     document = json.loads(out)
     assert [p["modules"] for p in document["paths"]] == [["app.a", "app.b", "app.d"]]
     assert document["paths"][0]["hops"][0]["evidence"][0]["line"] == 1
+
+
+def test_explain_works_without_a_config(tmp_path):
+    root = write_project(tmp_path, {k: v for k, v in EXPLAIN.items() if k != "pyproject.toml"})
+    code, out, _ = run("explain", "app.c", "app.d", str(root))
+    assert code == 0 and "1. app.c -> app.e -> app.d" in out
+
+
+def test_the_same_dependency_in_two_contracts_is_two_findings(project):
+    root = project({**CONTRACT_PROJECT, "pyproject.toml": """
+        [tool.depcheck]
+        packages = ["shop"]
+        acyclic = []
+        [[tool.depcheck.contracts]]
+        name = "one"
+        type = "independence"
+        modules = ["shop.a", "shop.b"]
+        [[tool.depcheck.contracts]]
+        name = "two"
+        type = "independence"
+        modules = ["shop.a", "shop.b"]
+    """})
+    document = run_json(root)[1]
+    fingerprints = {v["fingerprint"] for v in document["violations"]}
+    assert len(document["violations"]) == 2 and len(fingerprints) == 2
 
 
 def test_explain_exit_codes(tmp_path):
