@@ -247,6 +247,7 @@ class Proposal:
     set_aside: list[SetAside]  # heaviest first
     excluded: list[str]
     presets: dict[str, str] = field(default_factory=dict)  # preset -> why
+    unparsable: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
     modules: int = 0
     dependencies: int = 0
     total_weight: int = 0
@@ -320,6 +321,7 @@ def propose(
             key=lambda item: (-weights[(item.source, item.target)], item.source, item.target),
         ),
         excluded=sorted({*config.exclude, *facade_files(by_module.values(), depth)}),
+        unparsable=sorted((by_module[m].path, f.message) for m, f in graph.parse_failures.items()),
         presets=detect_presets(graph, facts),
         modules=len(by_module),
         dependencies=graph.graph.number_of_edges(),
@@ -341,10 +343,13 @@ def render(proposal: Proposal, *, events_supported: bool) -> str:
         "[tool.depcheck]",
         f"packages = {toml_value(list(proposal.packages))}",
     ]
-    if proposal.excluded:
+    excluded = [path for path in proposal.excluded if path not in dict(proposal.unparsable)]
+    if excluded or proposal.unparsable:
         lines.append("# Package __init__ files above the components re-export them; left out so they")
         lines.append("# do not route every dependency through themselves.")
-        lines.append(f"exclude = {toml_value(proposal.excluded)}")
+        for path, message in proposal.unparsable:
+            lines.append(f"# {path} does not parse ({message}): excluded until it does.")
+        lines.append(f"exclude = {toml_value(excluded + [path for path, _ in proposal.unparsable])}")
     lines.append("layers = [")
     for layer in proposal.layers:
         lines.append(f"  {toml_value(layer[0] if len(layer) == 1 else layer, inline=True)},")

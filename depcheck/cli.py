@@ -161,6 +161,9 @@ def _run_init(args: argparse.Namespace) -> int:
     config = Config(path=target, root=root, packages=tuple(packages), exclude=tuple(excluded))
     project, facts, graph = load_graph(config)
     proposal = adopt.propose(config, project.files, facts, graph, args.depth)
+    if sum(len(layer) for layer in proposal.layers) < 2:
+        raise UsageError(f"{', '.join(packages)} has fewer than two components at depth {args.depth}: "
+                         "nothing to layer; try another --depth or --package")
     section = adopt.render(proposal, events_supported="events" in _TOP_KEYS)
     if args.print_only:
         sys.stdout.write(section)

@@ -242,6 +242,13 @@ def _contract_table(contract_id: str, options: dict, migration: Migration) -> No
              "(it never imports the analysed project or its plugins)")
         migration.tables.append(_comment(f"contract {name!r} (type {kind!r}) not migrated") + "\n")
         return
+    expressions = [v for key in ("modules", "source_modules", "forbidden_modules", "protected_modules",
+                                 "allowed_importers", "containers") for v in _as_list(options.get(key))]
+    if any("*" in v for v in expressions):
+        notes.append("note: a '*' in a depcheck module pattern also matches dots (one or more names), "
+                     "import-linter's matches exactly one name")
+        migration.dropped.append(f"contract {name!r}: wildcard module expressions: depcheck's '*' "
+                                 "also matches dots")
     ignores = _as_list(options.get("ignore_imports"))
     if ignores:
         table["ignore_imports"] = ignores
