@@ -535,3 +535,23 @@ def test_migrate_notes_that_wildcards_match_more_in_depcheck(tmp_path):
     )
     code, out, err = run("migrate", "--from", "import-linter", str(tmp_path / ".importlinter"))
     assert code == 0 and "wildcard" in err and "# note: a '*'" in out
+
+
+def test_exhaustive_layers_flag_children_of_a_container_in_no_layer(project):
+    root = project({**CONTRACT_PROJECT, "pyproject.toml": """
+        [tool.depcheck]
+        packages = ["shop"]
+        acyclic = []
+        [[tool.depcheck.contracts]]
+        name = "all of shop"
+        type = "layers"
+        containers = ["shop"]
+        layers = ["ui", "core"]
+        exhaustive = true
+        exhaustive_ignores = ["b"]
+        ignore_imports = ["shop.core.legacy -> shop.ui.views"]
+    """})
+    found = by_contract(run_json(root)[1])
+    assert [v["message"] for v in found["all of shop"]] == [
+        "shop.a is in none of the layers of exhaustive contract 'all of shop'"
+    ]
