@@ -55,7 +55,38 @@ def _parser() -> argparse.ArgumentParser:
         help="the graph of components (layer entries) instead of modules; dot and mermaid "
         "always draw components",
     )
+    _add_adoption_commands(commands, common)
     return parser
+
+
+def _add_adoption_commands(commands: argparse._SubParsersAction, common: object) -> None:
+    init = commands.add_parser(
+        "init", help="propose a layering from the code and write it into pyproject.toml"
+    )
+    init.add_argument("path", nargs="?", default=".", metavar="PATH", help="project directory (default: .)")
+    init.add_argument("--package", action="append", metavar="NAME",
+                      help="top-level package to analyse (default: every package found in PATH or PATH/src)")
+    init.add_argument("--depth", type=int, default=1, metavar="N",
+                      help="components are the packages N levels below the top one (default: 1)")
+    init.add_argument("--print", action="store_true", dest="print_only",
+                      help="print the section instead of writing pyproject.toml")
+    init.add_argument("--force", action="store_true", help="replace an existing [tool.depcheck] section")
+
+    migrate = commands.add_parser("migrate", help="print the depcheck config equivalent to another tool's")
+    migrate.add_argument("--from", dest="tool", required=True, choices=["import-linter", "tach"])
+    migrate.add_argument("file", nargs="?", metavar="FILE",
+                         help="the other tool's config (default: found in the current directory)")
+
+    explain = commands.add_parser(
+        "explain", help="every dependency path from A to B; exit 0 if A depends on B, 1 if not"
+    )
+    explain.add_argument("source", metavar="A", help="module or component that depends")
+    explain.add_argument("target", metavar="B", help="module or component depended on")
+    common(explain)  # type: ignore[operator]
+    explain.add_argument(
+        "--max", type=int, default=10, metavar="N", help="show at most N paths (default: 10)"
+    )
+    explain.add_argument("--format", choices=["text", "json"], default="text")
 
 
 def _load(path: str, config_file: Optional[str]) -> Config:
@@ -105,7 +136,105 @@ def _run_graph(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
-COMMANDS = {"check": _run_check, "graph": _run_graph}
+def _run_init(args: argparse.Namespace) -> int:
+    from depcheck import adopt
+    from depcheck.config import _TOP_KEYS
+    from depcheck.pipeline import load_graph
+
+    root = Path(args.path).resolve()
+    if not root.is_dir():
+        raise UsageError(f"{args.path}: no such directory")
+    if args.depth < 1:
+        raise UsageError(f"--depth {args.depth}: expected 1 or more")
+    packages = args.package or adopt.find_packages(root)
+    if not packages:
+        raise UsageError(f"no package (a directory with __init__.py) in {root} or {root / 'src'}: "
+                         "pass --package NAME")
+    target = root / "pyproject.toml"
+    existing = target.read_text(encoding="utf-8") if target.is_file() else ""
+    if not args.print_only and adopt.has_section(existing) and not args.force:
+        raise UsageError(f"{target}: already has a [tool.depcheck] section; pass --force to replace it, "
+                         "or --print to see the proposal")
+    config = Config(path=target, root=root, packages=tuple(packages))
+    project, _, _ = load_graph(config)
+    excluded = adopt.facade_files(project.files, args.depth)
+    config = Config(path=target, root=root, packages=tuple(packages), exclude=tuple(excluded))
+    project, facts, graph = load_graph(config)
+    proposal = adopt.propose(config, project.files, facts, graph, args.depth)
+    if sum(len(layer) for layer in proposal.layers) < 2:
+        raise UsageError(f"{', '.join(packages)} has fewer than two components at depth {args.depth}: "
+                         "nothing to layer; try another --depth or --package")
+    section = adopt.render(proposal, events_supported="events" in _TOP_KEYS)
+    if args.print_only:
+        sys.stdout.write(section)
+        return EXIT_CLEAN
+    target.write_text(adopt.replace_section(existing, section), encoding="utf-8")
+    print(f"depcheck: wrote [tool.depcheck] to {target}: {len(proposal.layers)} layers, "
+          f"{len(proposal.set_aside)} dependencies set aside as exceptions; run `depcheck check`",
+          file=sys.stderr)
+    return EXIT_CLEAN
+
+
+def _run_migrate(args: argparse.Namespace) -> int:
+    from depcheck import migrate
+
+    if args.file:
+        path = Path(args.file)
+        if not path.is_file():
+            raise UsageError(f"{args.file}: no such file")
+    elif args.tool == "tach":
+        path = Path("tach.toml")
+        if not path.is_file():
+            raise UsageError("no tach.toml in the current directory: pass FILE")
+    else:
+        found = migrate.find_import_linter_config(Path.cwd())
+        if found is None:
+            raise UsageError("no import-linter config (setup.cfg [importlinter], .importlinter or "
+                             "pyproject.toml [tool.importlinter]) in the current directory: pass FILE")
+        path = found
+    try:
+        result = migrate.from_tach(path) if args.tool == "tach" else migrate.from_import_linter(path)
+    except migrate.MigrationError as exc:
+        raise UsageError(str(exc)) from None
+    sys.stdout.write(result.text)
+    for item in result.dropped:
+        print(f"depcheck: not migrated: {item}", file=sys.stderr)
+    return EXIT_CLEAN
+
+
+def _run_explain(args: argparse.Namespace) -> int:
+    from depcheck import explain
+    from depcheck.pipeline import load_graph
+
+    if args.max < 1:
+        raise UsageError(f"--max {args.max}: expected 1 or more")
+    try:
+        config = _load(args.path, args.config)
+    except UsageError:
+        # No config yet (explain is useful before `depcheck init`): read the packages found here.
+        from depcheck import adopt
+
+        root = Path(args.path).resolve()
+        packages = adopt.find_packages(root) if root.is_dir() else []
+        if args.config or not packages:
+            raise
+        config = Config(path=root / "pyproject.toml", root=root, packages=tuple(packages))
+    _, _, graph = load_graph(config)
+    for name in (args.source, args.target):
+        if not explain.module_names(graph, name):
+            raise UsageError(f"'{name}' matches no module of the analysed packages")
+    paths = explain.dependency_paths(graph, args.source, args.target, args.max)
+    if args.format == "json":
+        sys.stdout.write(explain.render_json(args.source, args.target, paths))
+    else:
+        sys.stdout.write(explain.render_text(args.source, args.target, paths, args.max))
+    return EXIT_CLEAN if paths else EXIT_VIOLATIONS
+
+
+COMMANDS = {
+    "check": _run_check, "graph": _run_graph, "init": _run_init, "migrate": _run_migrate,
+    "explain": _run_explain,
+}
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -20,7 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python < 3.11 only
     import tomli as tomllib
 
-from depcheck.model import DEPENDENCY_RULES
+from depcheck.model import DEPENDENCY_RULES, matches
 
 CONFIG_FILES = ("depcheck.toml", "pyproject.toml")
 
@@ -51,6 +51,58 @@ class Exception_:
     reason: str
     rules: tuple[str, ...] = ()  # () = every dependency rule
     key: str = "exceptions"
+    # A contract's ``ignore_imports`` names exact modules (``*`` one name, ``**``
+    # one or more), as import-linter does; config exceptions match prefixes.
+    exact: bool = False
+
+    def covers(self, source: str, target: str) -> bool:
+        if self.exact:
+            return _exact_match(source, self.source) and _exact_match(target, self.target)
+        return matches(source, self.source) and matches(target, self.target)
+
+
+def _exact_match(module: str, pattern: str) -> bool:
+    if "*" not in pattern:
+        return module == pattern
+    parts = []
+    for part in pattern.split("."):
+        if part == "**":
+            parts.append(r"[^.]+(?:\.[^.]+)*")
+        else:
+            parts.append("[^.]*".join(re.escape(piece) for piece in part.split("*")))
+    return re.fullmatch(r"\.".join(parts), module) is not None
+
+
+CONTRACT_TYPES = ("layers", "independence", "forbidden", "acyclic", "protected", "allowed")
+
+
+@dataclass(frozen=True)
+class Contract:
+    """A named rule set, checked on its own view of the graph (``[[contracts]]``).
+
+    Violations carry the contract's name, so verdicts can be compared contract
+    by contract (with import-linter after ``depcheck migrate``). Which fields
+    are used depends on ``type``; see the README's config reference.
+    """
+
+    name: str
+    type: str
+    key: str  # "contracts[2]", for messages
+    layers: tuple[tuple[str, ...], ...] = ()  # highest first, relative to each container
+    open_layers: frozenset[int] = frozenset()
+    optional_layers: frozenset[str] = frozenset()
+    containers: tuple[str, ...] = ()
+    exhaustive: bool = False
+    exhaustive_ignores: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()  # independence / acyclic / protected / allowed components
+    children_of: tuple[str, ...] = ()  # acyclic: the children of these packages, level by level
+    depth: int = 1
+    skip: tuple[str, ...] = ()
+    allowed: tuple[str, ...] = ()  # protected: the only importers allowed
+    depends_on: tuple[tuple[str, tuple[str, ...]], ...] = ()  # allowed: module -> what it may use
+    utility: tuple[str, ...] = ()  # allowed: anyone may depend on these
+    forbidden: tuple[ForbiddenRule, ...] = ()
+    ignore_imports: tuple[Exception_, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,6 +119,9 @@ class Config:
     type_checking_imports: bool = True
     acyclic: Optional[tuple[str, ...]] = None  # None = every layer component
     max_cycles: int = 20
+    open_layers: frozenset[int] = frozenset()  # layers whose siblings may depend on each other
+    optional_layers: frozenset[str] = frozenset()  # layer entries that may match no module
+    contracts: tuple[Contract, ...] = ()  # named rule sets, checked besides the keys above
     text: str = field(default="", repr=False, compare=False)  # the file's text, for line numbers
 
     @property
@@ -148,6 +203,7 @@ _TOP_KEYS = {
     "type_checking_imports": "true or false",
     "acyclic": "list of components that must not depend on each other in a loop",
     "max_cycles": "a positive integer",
+    "contracts": "array of [[contracts]] tables with 'name', 'type' and the type's keys",
 }
 
 
@@ -280,7 +336,7 @@ def parse_config(raw: dict, path: Path, text: str = "", prefix: str = "") -> Con
         for value in reader.string_list(raw, "containers", allow_string=True)
         if (name := _module_name(reader, "containers", value))
     )
-    layers = _parse_layers(reader, raw.get("layers", []), containers)
+    layers, open_layers, optional_layers = _parse_layer_stack(reader, raw.get("layers", []), containers)
     forbidden = _parse_forbidden(reader, raw.get("forbidden", []))
     exceptions = _parse_exceptions(reader, raw.get("exceptions", []))
 
@@ -301,6 +357,7 @@ def parse_config(raw: dict, path: Path, text: str = "", prefix: str = "") -> Con
     if isinstance(max_cycles, bool) or not isinstance(max_cycles, int) or max_cycles < 1:
         reader.problem("max_cycles", f"expected a positive integer, got {_describe(max_cycles)}")
         max_cycles = 20
+    contracts = _parse_contracts(reader, raw.get("contracts", []))
 
     if reader.problems:
         raise ConfigError(reader.problems)
@@ -317,19 +374,42 @@ def parse_config(raw: dict, path: Path, text: str = "", prefix: str = "") -> Con
         type_checking_imports=type_checking,
         acyclic=acyclic,
         max_cycles=max_cycles,
+        open_layers=open_layers,
+        optional_layers=optional_layers,
+        contracts=contracts,
         text=text,
     )
 
 
-def _parse_layers(
-    reader: _Reader, value: Any, containers: tuple[str, ...]
-) -> tuple[tuple[str, ...], ...]:
+def _parse_layer_stack(
+    reader: _Reader, value: Any, containers: tuple[str, ...], key_prefix: str = ""
+) -> tuple[tuple[tuple[str, ...], ...], frozenset[int], frozenset[str]]:
+    """Layers, the indices of layers whose siblings may depend on each other, and the
+    optional entries. An entry is a module, a list of independent siblings, or a table
+    ``{ modules = [...], independent = false, optional = true }``."""
+    top = f"{key_prefix}layers"
     if not isinstance(value, list):
-        reader.problem("layers", f"expected a list of layers, highest first, got {_describe(value)}")
-        return ()
+        reader.problem(top, f"expected a list of layers, highest first, got {_describe(value)}")
+        return (), frozenset(), frozenset()
     layers: list[tuple[str, ...]] = []
+    open_layers: set[int] = set()
+    optional: set[str] = set()
     for index, entry in enumerate(value):
-        key = f"layers[{index}]"
+        key = f"{top}[{index}]"
+        independent, is_optional = True, False
+        if isinstance(entry, dict):
+            for unknown in sorted(set(entry) - {"modules", "independent", "optional"}):
+                reader.problem(
+                    f"{key}.{unknown}", "unknown key; expected 'modules', 'independent', 'optional'"
+                )
+            independent = entry.get("independent", True)
+            is_optional = entry.get("optional", False)
+            for flag, flag_value in (("independent", independent), ("optional", is_optional)):
+                if not isinstance(flag_value, bool):
+                    reader.problem(f"{key}.{flag}", f"expected true or false, got {_describe(flag_value)}")
+            entry = entry.get("modules", [])
+            if isinstance(entry, str):
+                entry = [entry]
         members = entry if isinstance(entry, list) else [entry]
         if isinstance(entry, list) and not entry:
             reader.problem(key, "an empty layer: list at least one module, or remove it")
@@ -345,8 +425,13 @@ def _parse_layers(
             if name:
                 names.append(name)
         if names:
+            if independent is False:
+                open_layers.add(len(layers))
+            if is_optional is True:
+                optional.update(names)
             layers.append(tuple(names))
     if containers:
+        optional = {f"{container}.{name}" for container in containers for name in optional}
         layers = [
             tuple(f"{container}.{name}" for container in containers for name in layer)
             for layer in layers
@@ -358,12 +443,12 @@ def _parse_layers(
                 if name == other or name.startswith(other + ".") or other.startswith(name + "."):
                     where = "twice" if name == other else f"inside '{other}'"
                     reader.problem(
-                        f"layers[{index}]",
-                        f"'{name}' is listed {where} (layers[{other_index}]): "
+                        f"{top}[{index}]",
+                        f"'{name}' is listed {where} ({top}[{other_index}]): "
                         "a module can belong to one layer only",
                     )
             seen[name] = index
-    return tuple(layers)
+    return tuple(layers), frozenset(open_layers), frozenset(optional)
 
 
 def _targets(reader: _Reader, table: dict, key: str, field_name: str) -> tuple[str, ...]:
@@ -440,3 +525,146 @@ def _parse_exceptions(reader: _Reader, value: Any) -> tuple[Exception_, ...]:
                 Exception_(globs[0], globs[1], reason.strip(), tuple(rules), key)
             )
     return tuple(result)
+
+
+# --------------------------------------------------------------------------- contracts
+
+_CONTRACT_KEYS = {
+    "layers": ("layers", "containers", "exhaustive", "exhaustive_ignores"),
+    "independence": ("modules",),
+    "forbidden": ("from", "to", "indirect", "reason"),
+    "acyclic": ("modules", "children_of", "depth", "skip"),
+    "protected": ("modules", "allowed"),
+    "allowed": ("modules", "depends_on", "utility"),
+}
+_IMPORT_RE = re.compile(r"^\s*([\w.*]+)\s*->\s*([\w.*]+)\s*$")
+
+
+def _parse_contracts(reader: _Reader, value: Any) -> tuple[Contract, ...]:
+    if not isinstance(value, list):
+        reader.problem("contracts", f"expected [[contracts]] tables, got {_describe(value)}")
+        return ()
+    contracts = []
+    names: set[str] = set()
+    for index, table in enumerate(value):
+        key = f"contracts[{index}]"
+        if not isinstance(table, dict):
+            reader.problem(key, f"expected a table with 'name' and 'type', got {_describe(table)}")
+            continue
+        name, kind = table.get("name"), table.get("type")
+        if not isinstance(name, str) or not name.strip():
+            reader.problem(f"{key}.name", "required: a name for the contract, shown with its violations")
+            name = key
+        elif name in names:
+            reader.problem(
+                f"{key}.name", f"'{name}' is the name of an earlier contract; names must be unique"
+            )
+        names.add(name)
+        if kind not in _CONTRACT_KEYS:
+            expected = ", ".join(CONTRACT_TYPES)
+            reader.problem(f"{key}.type", f"expected one of {expected}, got {_describe(kind)}")
+            continue
+        allowed_keys = {"name", "type", "ignore_imports", *_CONTRACT_KEYS[kind]}
+        for unknown in sorted(set(table) - allowed_keys):
+            reader.problem(
+                f"{key}.{unknown}",
+                f"unknown key for a {kind} contract; expected {', '.join(sorted(allowed_keys))}",
+            )
+        contract = _parse_contract(reader, table, key, name, kind)
+        if contract is not None:
+            contracts.append(contract)
+    return tuple(contracts)
+
+
+def _names(
+    reader: _Reader, table: dict, key: str, field_name: str, *, required: bool = False
+) -> tuple[str, ...]:
+    where = f"{key}.{field_name}"
+    if field_name not in table:
+        if required:
+            reader.problem(where, "required: a list of module names")
+        return ()
+    value = table[field_name]
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        reader.problem(where, f"expected a list of module names, got {_describe(value)}")
+        return ()
+    return tuple(n for v in value if (n := _module_name(reader, where, v)))
+
+
+def _flag(reader: _Reader, table: dict, key: str, field_name: str, default: bool) -> bool:
+    value = table.get(field_name, default)
+    if not isinstance(value, bool):
+        reader.problem(f"{key}.{field_name}", f"expected true or false, got {_describe(value)}")
+        return default
+    return value
+
+
+def _parse_contract(reader: _Reader, table: dict, key: str, name: str, kind: str) -> Optional[Contract]:
+    ignores = []
+    raw_ignores = table.get("ignore_imports", [])
+    if not isinstance(raw_ignores, list) or not all(isinstance(v, str) for v in raw_ignores):
+        reader.problem(f"{key}.ignore_imports", "expected a list of 'importer -> imported' strings")
+        raw_ignores = []
+    for position, line in enumerate(raw_ignores):
+        found = _IMPORT_RE.match(line)
+        if found is None:
+            reader.problem(
+                f"{key}.ignore_imports", f"expected 'importer -> imported' (wildcards * and **), got {line!r}"
+            )
+            continue
+        ignores.append(
+            Exception_(found.group(1), found.group(2), f"ignored by contract '{name}'", (),
+                       f"{key}.ignore_imports[{position}]", exact=True)
+        )
+    common = {"name": name, "type": kind, "key": key, "ignore_imports": tuple(ignores)}
+    if kind == "layers":
+        containers = _names(reader, table, key, "containers")
+        if "layers" not in table:
+            reader.problem(f"{key}.layers", "required: the layers, highest first")
+        layers, open_layers, optional = _parse_layer_stack(reader, table.get("layers", []), (), f"{key}.")
+        return Contract(
+            **common, layers=layers, open_layers=open_layers, optional_layers=optional,
+            containers=containers, exhaustive=_flag(reader, table, key, "exhaustive", False),
+            exhaustive_ignores=_names(reader, table, key, "exhaustive_ignores"),
+        )
+    if kind == "independence":
+        return Contract(**common, modules=_names(reader, table, key, "modules", required=True))
+    if kind == "forbidden":
+        reason = table.get("reason", "")
+        if not isinstance(reason, str):
+            reader.problem(f"{key}.reason", f"expected a string, got {_describe(reason)}")
+            reason = ""
+        rule = ForbiddenRule(
+            _targets(reader, table, key, "from"), _targets(reader, table, key, "to"), reason,
+            _flag(reader, table, key, "indirect", True), key,
+        )
+        return Contract(**common, forbidden=(rule,))
+    if kind == "acyclic":
+        depth = table.get("depth", 1)
+        if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
+            reader.problem(f"{key}.depth", f"expected a positive integer, got {_describe(depth)}")
+            depth = 1
+        modules = _names(reader, table, key, "modules")
+        children_of = _names(reader, table, key, "children_of")
+        if not modules and not children_of:
+            reader.problem(
+                key, "an acyclic contract needs 'modules' (components) or 'children_of' (packages)"
+            )
+        return Contract(**common, modules=modules, children_of=children_of, depth=depth,
+                        skip=_names(reader, table, key, "skip"))
+    if kind == "protected":
+        return Contract(**common, modules=_names(reader, table, key, "modules", required=True),
+                        allowed=_names(reader, table, key, "allowed"))
+    depends = table.get("depends_on", {})
+    pairs = []
+    if not isinstance(depends, dict):
+        reader.problem(
+            f"{key}.depends_on", f"expected a table of module = [modules it uses], got {_describe(depends)}"
+        )
+        depends = {}
+    for module in depends:
+        pairs.append((module, _names(reader, depends, f"{key}.depends_on", module)))
+    return Contract(**common, modules=_names(reader, table, key, "modules", required=True),
+                    depends_on=tuple(pairs), utility=_names(reader, table, key, "utility"))

@@ -25,7 +25,6 @@ from depcheck.model import (
     SourceFile,
     Suppression,
     Violation,
-    matches,
 )
 
 
@@ -60,7 +59,7 @@ class Ignores:
         for exception in self.exceptions:
             if exception.rules and rule not in exception.rules:
                 continue
-            if matches(evidence.source, exception.source) and matches(evidence.target, exception.target):
+            if exception.covers(evidence.source, evidence.target):
                 return exception
         return None
 

@@ -134,7 +134,15 @@ class Violation:
 
     @property
     def key(self) -> tuple[str, ...]:
-        """Identity by meaning, not position: survives line shifts and unrelated edits."""
+        """Identity by meaning, not position: survives line shifts and unrelated edits.
+
+        Two contracts can find the same dependency; each finding is its own."""
+        if self.contract is not None:
+            return (*self._meaning, "contract", self.contract)
+        return self._meaning
+
+    @property
+    def _meaning(self) -> tuple[str, ...]:
         events = tuple(sorted({e.event for e in self.evidence if e.event}))
         if self.rule == RULE_CYCLE:
             return (self.rule, *self.cycle, *events)

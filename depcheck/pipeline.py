@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from depcheck.config import Config, ConfigError
+from depcheck.contracts import check_contract_entries, check_contracts
 from depcheck.discover import Project, discover
 from depcheck.facts import extract
 from depcheck.filters import Ignores
@@ -80,7 +81,8 @@ def check_entries(config: Config, project: Project) -> None:
         problems.append(f"{config.where(key)}: '{name}' matches no module under {packages}{hint}")
 
     for name in config.layer_components:
-        check("layers", name)
+        if name not in config.optional_layers:
+            check("layers", name)
     for name in config.acyclic or ():
         check("acyclic", name)
     for rule in config.forbidden:
@@ -90,10 +92,21 @@ def check_entries(config: Config, project: Project) -> None:
         raise ConfigError(problems)
 
 
+def load_graph(config: Config) -> tuple[Project, dict[str, FileFacts], DependencyGraph]:
+    """The stages up to the graph, for commands that read the code but judge nothing."""
+    project = discover(config)
+    facts = read_facts(project)
+    graph = build_graph(
+        project.files, facts, config.packages, type_checking_imports=config.type_checking_imports
+    )
+    return project, facts, graph
+
+
 def run(config: Config) -> Result:
     started = time.perf_counter()
     project = discover(config)
     check_entries(config, project)
+    check_contract_entries(config, project)
     facts = read_facts(project)
     graph = build_graph(
         project.files, facts, config.packages, type_checking_imports=config.type_checking_imports
@@ -113,6 +126,12 @@ def run(config: Config) -> Result:
             # What the rule would report with nothing ignored tells which ignores are used.
             full = GraphView(modules, graph.adjacency(), graph.external)
             unfiltered[rule_id] = check(full, config).violations
+    if config.contracts:
+        contracted = check_contracts(config, graph, ignores)
+        violations.extend(contracted.violations)
+        notes.extend(contracted.notes)
+        for rule_id, found in contracted.unfiltered.items():
+            unfiltered.setdefault(rule_id, []).extend(found)
     if ignores:
         violations.extend(ignores.unused(unfiltered, config))
     for source in project.files:

@@ -187,7 +187,7 @@ def _layer_findings(view: GraphView, config: Config, wanted: str) -> Findings:
                     f"move what {name} needs from {target} down, or let {name} publish an "
                     f"event of its own that {target} consumes"
                 )
-            elif wanted == RULE_INDEPENDENCE and theirs == mine:
+            elif wanted == RULE_INDEPENDENCE and theirs == mine and mine not in config.open_layers:
                 relation = f"{name} and {target} are siblings in layer {mine + 1} and must stay independent"
                 hint = f"move what they share into a lower layer, or merge {name} and {target}"
             else:

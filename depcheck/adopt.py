@@ -1,0 +1,450 @@
+"""``depcheck init``: propose a layering from the code itself.
+
+Components are the packages at a chosen depth. Real code is full of cycles,
+so layering the condensation alone collapses into a layer or two. Instead the
+cycles are broken by setting aside the lightest set of dependencies (a
+minimum-weight feedback arc set: exact by dynamic programming over subsets for
+small strongly connected parts, Eades-Lin-Smyth plus local search beyond), the
+rest is layered by longest path, and the set-aside dependencies become
+``[[exceptions]]`` that name themselves as the places to cut. The output
+passes ``depcheck check`` on the code it came from, and every accepted
+dependency is visible and reviewable in the config.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import networkx as nx
+
+from depcheck.config import Config
+from depcheck.graph import DependencyGraph
+from depcheck.migrate import toml_value
+from depcheck.model import FileFacts, SourceFile
+
+# A load-time import binds the importer to the imported module when it loads;
+# a function-local or TYPE_CHECKING import is a lighter tie and cheaper to move.
+WEIGHT_LOAD_TIME = 3
+WEIGHT_DEFERRED = 1
+EXACT_LIMIT = 12  # strongly connected parts up to this size get the exact answer
+NOT_PACKAGES = {"tests", "test", "docs", "doc", "examples", "example", "scripts", "build", "dist",
+                "benchmarks", "bench", "tools", "site-packages", "node_modules"}
+
+# External (or internal) module prefixes that show an events mechanism in use, per preset.
+EVENT_MARKERS = {
+    "django": ("django.dispatch", "django.db.models.signals", "django.core.signals"),
+    "blinker": ("blinker",),
+    "kafka": ("kafka", "confluent_kafka", "aiokafka", "faust"),
+}
+BUS_NAMES = {"publish", "subscribe", "emit", "handles"}
+
+
+def find_packages(root: Path) -> list[str]:
+    """Top-level packages under ``root`` or ``root/src`` (directories with an ``__init__.py``)."""
+    found = []
+    for base in (root, root / "src"):
+        if not base.is_dir():
+            continue
+        for child in sorted(base.iterdir()):
+            if (child.is_dir() and child.name.isidentifier() and child.name not in NOT_PACKAGES
+                    and (child / "__init__.py").is_file()):
+                found.append(child.name)
+    return found
+
+
+def component_of(source: SourceFile, depth: int) -> Optional[str]:
+    """The package ``depth`` levels below the top one; a shallower plain module is its own
+    component; a shallower package's ``__init__`` belongs to none."""
+    parts = source.module.split(".")
+    if len(parts) > depth:
+        return ".".join(parts[: depth + 1])
+    return None if source.is_package else source.module
+
+
+def facade_files(files: Iterable[SourceFile], depth: int) -> list[str]:
+    """``__init__`` files above the components: excluded, because a package that re-exports
+    its children would otherwise be a hub every dependency can be routed through."""
+    return sorted(f.path for f in files if component_of(f, depth) is None)
+
+
+# --------------------------------------------------------------------------- feedback arc set
+
+Weights = Mapping[tuple[str, str], int]
+
+
+def _exact_order(nodes: list[str], weights: Weights) -> list[str]:
+    """An order of ``nodes`` with the least total weight of backward edges (DP over subsets)."""
+    n = len(nodes)
+    index = {node: i for i, node in enumerate(nodes)}
+    # into[v][mask]: weight of edges from v into nodes of mask: they point backward if v comes later.
+    into = [[0] * n for _ in range(n)]
+    for (a, b), w in weights.items():
+        if a in index and b in index:
+            into[index[a]][index[b]] += w
+    best = [0] + [-1] * ((1 << n) - 1)
+    choice = [0] * (1 << n)
+    for mask in range(1, 1 << n):
+        lowest = None
+        for v in range(n):
+            if not mask >> v & 1:
+                continue
+            rest = mask ^ (1 << v)
+            # v placed last among ``mask``: its edges into ``rest`` go backward.
+            cost = best[rest] + sum(into[v][u] for u in range(n) if rest >> u & 1)
+            if lowest is None or cost < lowest:
+                lowest, choice[mask] = cost, v
+        best[mask] = lowest or 0
+    order = []
+    mask = (1 << n) - 1
+    while mask:
+        v = choice[mask]
+        order.append(nodes[v])
+        mask ^= 1 << v
+    return list(reversed(order))
+
+
+def _eades_order(nodes: list[str], weights: Weights) -> list[str]:
+    """Eades-Lin-Smyth: peel sinks and sources, else take the node with the largest
+    (out - in) weight; then improve by moving single nodes while that lowers the cost."""
+    out_w: dict[str, dict[str, int]] = {v: {} for v in nodes}
+    in_w: dict[str, dict[str, int]] = {v: {} for v in nodes}
+    for (a, b), w in weights.items():
+        if a in out_w and b in out_w:
+            out_w[a][b] = w
+            in_w[b][a] = w
+    remaining = set(nodes)
+    left: list[str] = []
+    right: list[str] = []
+
+    def remove(v: str) -> None:
+        remaining.discard(v)
+        for b in out_w[v]:
+            in_w[b].pop(v, None)
+        for a in in_w[v]:
+            out_w[a].pop(v, None)
+
+    while remaining:
+        changed = True
+        while changed:
+            changed = False
+            for v in sorted(remaining):
+                if not any(b in remaining for b in out_w[v]):
+                    right.append(v)
+                    remove(v)
+                    changed = True
+                elif not any(a in remaining for a in in_w[v]):
+                    left.append(v)
+                    remove(v)
+                    changed = True
+        if remaining:
+            v = max(sorted(remaining), key=lambda x: sum(out_w[x].values()) - sum(in_w[x].values()))
+            left.append(v)
+            remove(v)
+    order = left + list(reversed(right))
+    return _improve(order, weights)
+
+
+def backward_weight(order: list[str], weights: Weights) -> int:
+    position = {v: i for i, v in enumerate(order)}
+    return sum(w for (a, b), w in weights.items()
+               if a in position and b in position and position[a] > position[b])
+
+
+def _improve(order: list[str], weights: Weights) -> list[str]:
+    """Local search: move one node to its best position while that lowers the backward weight.
+
+    Only the moved node's own edges change direction, so each candidate position
+    is scored incrementally: O(n) per node instead of re-counting every edge.
+    """
+    out_w: dict[str, dict[str, int]] = {v: {} for v in order}
+    in_w: dict[str, dict[str, int]] = {v: {} for v in order}
+    for (a, b), w in weights.items():
+        if a in out_w and b in out_w:
+            out_w[a][b] = w
+            in_w[b][a] = w
+    for _ in range(50):
+        improved = False
+        for v in list(order):
+            rest = [x for x in order if x != v]
+            here = order.index(v)
+            # v first: every in-edge from ``rest`` points backward.
+            cost = sum(in_w[v].values())
+            best_cost, best_at, current = cost, 0, cost if here == 0 else None
+            for i, u in enumerate(rest, 1):
+                cost += out_w[v].get(u, 0) - in_w[v].get(u, 0)
+                if i == here:
+                    current = cost
+                if cost < best_cost:
+                    best_cost, best_at = cost, i
+            if current is not None and best_cost < current:
+                order = rest[:best_at] + [v] + rest[best_at:]
+                improved = True
+        if not improved:
+            break
+    return order
+
+
+def feedback_arcs(weights: Weights) -> set[tuple[str, str]]:
+    """A light set of edges whose removal leaves no cycle (exact for small parts)."""
+    graph = nx.DiGraph()
+    graph.add_edges_from(sorted(weights))
+    arcs: set[tuple[str, str]] = set()
+    for part in nx.strongly_connected_components(graph):
+        if len(part) < 2:
+            continue
+        nodes = sorted(part)
+        sub = {e: w for e, w in weights.items() if e[0] in part and e[1] in part}
+        order = _exact_order(nodes, sub) if len(nodes) <= EXACT_LIMIT else _eades_order(nodes, sub)
+        position = {v: i for i, v in enumerate(order)}
+        arcs.update(e for e in sub if position[e[0]] > position[e[1]])
+    return arcs
+
+
+def longest_path_levels(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """Level 0 depends on nothing; every other node sits one above the highest it depends on."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from(sorted(nodes))
+    graph.add_edges_from(sorted(edges))
+    level: dict[str, int] = {}
+    for node in reversed(list(nx.lexicographical_topological_sort(graph))):
+        level[node] = 1 + max((level[b] for b in graph.successors(node)), default=-1)
+    return level
+
+
+# --------------------------------------------------------------------------- the proposal
+
+
+@dataclass(frozen=True)
+class SetAside:
+    """A component dependency against the proposed layering, with its import sites by kind."""
+
+    source: str
+    target: str
+    sites: tuple[tuple[str, str], ...]  # ("file:line", kind), sorted
+
+    def describe(self) -> str:
+        kinds: dict[str, int] = {}
+        for _, kind in self.sites:
+            kinds[kind] = kinds.get(kind, 0) + 1
+        count = len(self.sites)
+        breakdown = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
+        return f"{count} import site{'s' if count != 1 else ''}: {breakdown}; e.g. {self.sites[0][0]}"
+
+    @property
+    def type_only(self) -> bool:
+        return all(kind == KIND_TYPING for _, kind in self.sites)
+
+
+@dataclass
+class Proposal:
+    packages: tuple[str, ...]
+    depth: int
+    layers: list[list[str]]  # highest first
+    set_aside: list[SetAside]  # heaviest first
+    excluded: list[str]
+    presets: dict[str, str] = field(default_factory=dict)  # preset -> why
+    unparsable: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
+    modules: int = 0
+    dependencies: int = 0
+    total_weight: int = 0
+    set_aside_weight: int = 0
+
+
+KIND_LOAD, KIND_FUNCTION, KIND_TYPING = "load-time", "in a function", "under TYPE_CHECKING"
+
+
+def _site_kinds(facts: Mapping[str, FileFacts]) -> dict[tuple[str, int], str]:
+    """(module, line) -> when that import runs; unlisted lines are load-time."""
+    kinds = {}
+    for module, file_facts in facts.items():
+        for fact in file_facts.imports:
+            if fact.type_checking:
+                kinds[(module, fact.line)] = KIND_TYPING
+            elif fact.in_function:
+                kinds[(module, fact.line)] = KIND_FUNCTION
+    return kinds
+
+
+def detect_presets(graph: DependencyGraph, facts: Mapping[str, FileFacts]) -> dict[str, str]:
+    """Which events presets the code uses, with the evidence count, from imports alone."""
+    targets = [e.target for ev in graph.external.values() for e in ev]
+    targets += [t for _, t in graph.graph.edges]
+    found = {}
+    for preset, prefixes in EVENT_MARKERS.items():
+        hits = [t for t in targets if any(t == p or t.startswith(p + ".") for p in prefixes)]
+        if hits:
+            found[preset] = f"imports of {', '.join(sorted(set(hits))[:3])} ({len(hits)})"
+    bus = sorted({
+        name for file_facts in facts.values() for fact in file_facts.imports
+        if fact.is_from for name in fact.names if name in BUS_NAMES
+    })
+    if bus:
+        found["bus"] = f"from-imports of {', '.join(bus)}"
+    return found
+
+
+def propose(
+    config: Config, files: Iterable[SourceFile], facts: Mapping[str, FileFacts],
+    graph: DependencyGraph, depth: int,
+) -> Proposal:
+    by_module = {f.module: f for f in files}
+    component = {m: c for m, f in by_module.items() if (c := component_of(f, depth)) is not None}
+    kinds = _site_kinds(facts)
+    weights: dict[tuple[str, str], int] = {}
+    sites: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for source, target, evidence in graph.graph.edges(data="evidence"):
+        a, b = component.get(source), component.get(target)
+        if a is None or b is None or a == b:
+            continue
+        for e in evidence:
+            kind = kinds.get((source, e.line), KIND_LOAD)
+            weight = WEIGHT_LOAD_TIME if kind == KIND_LOAD else WEIGHT_DEFERRED
+            weights[(a, b)] = weights.get((a, b), 0) + weight
+            sites.setdefault((a, b), []).append((f"{e.file}:{e.line}", kind))
+    nodes = sorted(set(component.values()))
+    arcs = feedback_arcs(weights)
+    level = longest_path_levels(nodes, (e for e in weights if e not in arcs))
+    # A set-aside edge the layering happens to satisfy needs no exception: put it back.
+    arcs = {(a, b) for a, b in arcs if level[a] <= level[b]}
+    top = max(level.values(), default=0)
+    layers = [sorted(n for n in nodes if level[n] == lv) for lv in range(top, -1, -1)]
+    return Proposal(
+        packages=config.packages,
+        depth=depth,
+        layers=[layer for layer in layers if layer],
+        set_aside=sorted(
+            (SetAside(a, b, tuple(sorted(sites[(a, b)]))) for a, b in arcs),
+            key=lambda item: (-weights[(item.source, item.target)], item.source, item.target),
+        ),
+        excluded=sorted({*config.exclude, *facade_files(by_module.values(), depth)}),
+        unparsable=sorted((by_module[m].path, f.message) for m, f in graph.parse_failures.items()),
+        presets=detect_presets(graph, facts),
+        modules=len(by_module),
+        dependencies=graph.graph.number_of_edges(),
+        total_weight=sum(weights.values()),
+        set_aside_weight=sum(weights[e] for e in arcs),
+    )
+
+
+def render(proposal: Proposal, *, events_supported: bool) -> str:
+    """The proposal as a commented ``[tool.depcheck]`` section."""
+    depth_text = "direct subpackages" if proposal.depth == 1 else f"packages {proposal.depth} levels down"
+    lines = [
+        "# Proposed by `depcheck init` from the code's imports "
+        f"({proposal.modules} modules, {proposal.dependencies} dependencies between them).",
+        f"# Components: the {depth_text} of {', '.join(proposal.packages)}, highest layer first;",
+        "# each may depend only on components in lower layers, and the components of one",
+        "# layer must not depend on each other. Review it: this is what the code does today,",
+        "# not necessarily what it should do.",
+        "[tool.depcheck]",
+        f"packages = {toml_value(list(proposal.packages))}",
+    ]
+    excluded = [path for path in proposal.excluded if path not in dict(proposal.unparsable)]
+    if excluded or proposal.unparsable:
+        lines.append("# Package __init__ files above the components re-export them; left out so they")
+        lines.append("# do not route every dependency through themselves.")
+        for path, message in proposal.unparsable:
+            lines.append(f"# {path} does not parse ({message}): excluded until it does.")
+        lines.append(f"exclude = {toml_value(excluded + [path for path, _ in proposal.unparsable])}")
+    lines.append("layers = [")
+    for layer in proposal.layers:
+        lines.append(f"  {toml_value(layer[0] if len(layer) == 1 else layer, inline=True)},")
+    lines.append("]")
+    if proposal.presets:
+        lines.append("")
+        body = ["[tool.depcheck.events]",
+                f"presets = {toml_value(sorted(proposal.presets), inline=True)}"]
+        lines.append("# Events: " + "; ".join(f"{k}: {v}" for k, v in sorted(proposal.presets.items())))
+        if events_supported:
+            lines.extend(body)
+        else:
+            lines.append("# (uncomment once your depcheck version supports [tool.depcheck.events])")
+            lines.extend(f"# {line}" for line in body)
+    if proposal.set_aside:
+        share = 100 * proposal.set_aside_weight / max(proposal.total_weight, 1)
+        lines += [
+            "",
+            f"# {len(proposal.set_aside)} dependencies go against this layering: they close cycles.",
+            "# depcheck init set aside the lightest such set (import sites weighted: load-time 3,",
+            f"# in a function or under TYPE_CHECKING 1; {share:.0f}% of the total weight) and accepts",
+            "# them below so the check is green today. Each is a place to cut to untangle the code;",
+            "# remove an exception once its dependency is gone. `depcheck explain FROM TO` shows why.",
+        ]
+        type_only = sum(1 for item in proposal.set_aside if item.type_only)
+        if type_only:
+            lines.append(
+                f"# {type_only} of them are only imports under TYPE_CHECKING: with "
+                "type_checking_imports = false they would not count."
+            )
+        for item in proposal.set_aside:
+            reason = f"set aside by depcheck init: cut here to untangle ({item.describe()})"
+            lines += [
+                "[[tool.depcheck.exceptions]]",
+                f"from = {toml_value(item.source)}",
+                f"to = {toml_value(item.target)}",
+                f"reason = {toml_value(reason)}",
+            ]
+    return "\n".join(lines) + "\n"
+
+
+_SECTION_RE = re.compile(r"^\s*\[\[?\s*tool\.depcheck\b")
+_HEADER_RE = re.compile(r"^\s*\[")
+
+
+def _bracket_change(line: str) -> int:
+    """Net ``[`` minus ``]`` outside strings and comments: tells array lines from headers."""
+    depth, quote, escaped = 0, "", False
+    for ch in line:
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\" and quote == '"':
+                escaped = True
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            break
+        elif ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+    return depth
+
+
+def has_section(text: str) -> bool:
+    return any(is_header and _SECTION_RE.match(line) for line, is_header in _lines(text))
+
+
+def _lines(text: str) -> list[tuple[str, bool]]:
+    """Each line with whether it is a table header (not a line inside a multi-line array)."""
+    result = []
+    depth = 0
+    for line in text.splitlines(keepends=True):
+        is_header = depth == 0 and bool(_HEADER_RE.match(line))
+        if not is_header:
+            depth = max(depth + _bracket_change(line), 0)
+        result.append((line, is_header))
+    return result
+
+
+def replace_section(text: str, section: str) -> str:
+    """``text`` with every ``[tool.depcheck...]`` table (and the comment block right above
+    each) removed and ``section`` appended; everything else is left byte for byte."""
+    kept: list[str] = []
+    inside = False
+    for line, is_header in _lines(text):
+        if is_header:
+            inside = bool(_SECTION_RE.match(line))
+            if inside:
+                while kept and kept[-1].lstrip().startswith("#"):
+                    kept.pop()
+        if not inside:
+            kept.append(line)
+    result = "".join(kept).rstrip("\n")
+    return (result + "\n\n" if result else "") + section

@@ -1,0 +1,419 @@
+"""Translate import-linter contracts and tach.toml into depcheck config text.
+
+The result is TOML meant to be pasted (or appended) into pyproject.toml. Each
+import-linter contract becomes one ``[[tool.depcheck.contracts]]`` table with
+the same name, so ``depcheck check --format json`` can be compared contract by
+contract with ``lint-imports``. Whatever has no equivalent is not dropped
+silently: it is listed in :attr:`Migration.dropped` and written into the
+output as a comment next to the contract it belongs to.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
+
+
+class MigrationError(Exception):
+    """The source config cannot be read; the message is one actionable line."""
+
+
+@dataclass
+class Migration:
+    source: str  # the file read
+    tables: list[str] = field(default_factory=list)  # TOML chunks, in order
+    dropped: list[str] = field(default_factory=list)  # "what: why" for each thing not migrated
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.tables)
+
+
+def toml_value(value: Any, *, inline: bool = False) -> str:
+    """TOML for strings, bools, ints and (nested) lists of them; JSON's escapes are valid TOML."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        # Inline tables must fit on one line (TOML 1.0).
+        pairs = (f"{toml_key(k)} = {toml_value(v, inline=True)}" for k, v in value.items())
+        return "{ " + ", ".join(pairs) + " }"
+    items = [toml_value(v, inline=True) for v in value]
+    one_line = "[" + ", ".join(items) + "]"
+    if inline or len(one_line) <= 88:
+        return one_line
+    return "[\n" + "".join(f"  {item},\n" for item in items) + "]"
+
+
+def toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
+
+
+def _comment(text: str) -> str:
+    return "\n".join(f"# {line}".rstrip() for line in text.splitlines())
+
+
+# --------------------------------------------------------------------------- import-linter
+
+IMPORT_LINTER_FILES = ("setup.cfg", ".importlinter", "pyproject.toml")
+
+
+def _ini_list(value: str) -> list[str]:
+    return [line.strip() for line in value.splitlines() if line.strip() and not line.strip().startswith("#")]
+
+
+def _read_import_linter(path: Path) -> tuple[dict, list[tuple[str, dict]]]:
+    """(top-level options, [(contract id, options)]) from an INI or TOML file; lists are lists."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MigrationError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if path.suffix == ".toml":
+        try:
+            document = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise MigrationError(f"{path}: invalid TOML: {exc}") from None
+        section = document.get("tool", {}).get("importlinter")
+        if not isinstance(section, dict):
+            raise MigrationError(f"{path}: no [tool.importlinter] table")
+        top = {k: v for k, v in section.items() if k != "contracts"}
+        contracts = section.get("contracts", [])
+        return top, [(str(c.get("id", c.get("name", i))), c) for i, c in enumerate(contracts)]
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read_string(text, source=str(path))
+    except configparser.Error as exc:
+        raise MigrationError(f"{path}: invalid INI: {exc}".splitlines()[0]) from None
+    if not parser.has_section("importlinter"):
+        raise MigrationError(f"{path}: no [importlinter] section")
+
+    def options(name: str) -> dict:
+        result: dict[str, Any] = {}
+        for key, value in parser.items(name):
+            result[key] = _ini_list(value) if "\n" in value.strip() or key in _LIST_KEYS else value.strip()
+        return result
+
+    contracts = [
+        (name.split(":", 2)[2], options(name))
+        for name in parser.sections()
+        if name.startswith("importlinter:contract:")
+    ]
+    return options("importlinter"), contracts
+
+
+_LIST_KEYS = {
+    "root_packages", "layers", "containers", "modules", "source_modules", "forbidden_modules",
+    "ignore_imports", "exhaustive_ignores", "ancestors", "skip_descendants", "protected_modules",
+    "allowed_importers",
+}
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return _ini_list(value) if "\n" in value else [value.strip()] if value.strip() else []
+    return [str(v) for v in value]
+
+
+def _as_bool(value: Any, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("true", "1", "yes", "on")
+
+
+def find_import_linter_config(directory: Path) -> Optional[Path]:
+    """The file lint-imports would read: setup.cfg, .importlinter, then pyproject.toml."""
+    for name in IMPORT_LINTER_FILES:
+        candidate = directory / name
+        if not candidate.is_file():
+            continue
+        text = candidate.read_text(encoding="utf-8", errors="replace")
+        marker = r"^\[tool\.importlinter\]" if name.endswith(".toml") else r"^\[importlinter\]"
+        if re.search(marker, text, re.MULTILINE):
+            return candidate
+    return None
+
+
+def _layer_entry(raw: str, container_names: bool) -> tuple[Any, list[str]]:
+    """An import-linter layer string as a depcheck layer entry, and notes about it."""
+    notes = []
+    independent = "|" in raw or ":" not in raw
+    if "|" in raw and ":" in raw:
+        notes.append(f"layer {raw!r} mixes '|' and ':'; import-linter rejects that")
+    names = [n.strip() for n in re.split(r"[|:]", raw) if n.strip()]
+    optional = [n.startswith("(") and n.endswith(")") for n in names]
+    names = [n[1:-1].strip() if o else n for n, o in zip(names, optional)]
+    if any(optional) and not all(optional):
+        notes.append(f"layer {raw!r}: only some siblings are optional; the whole layer is made optional")
+    if not any(optional) and independent:
+        return (names[0] if len(names) == 1 else names), notes
+    entry: dict[str, Any] = {"modules": names}
+    if not independent:
+        entry["independent"] = False
+    if any(optional):
+        entry["optional"] = True
+    return entry, notes
+
+
+_COMMON_IGNORED = {
+    "unmatched_ignore_imports_alerting": "depcheck always warns (unused-ignore) for an ignore_imports "
+    "entry that matches no import; it never fails the run for it",
+    "broken_contract_guidance": "kept below as a comment; depcheck shows its own hint per violation",
+}
+
+
+def _contract_table(contract_id: str, options: dict, migration: Migration) -> None:
+    name = str(options.get("name") or contract_id)
+    kind = str(options.get("type", ""))
+    table: dict[str, Any] = {"name": name}
+    notes: list[str] = []
+    known = {"name", "type", "id", "ignore_imports"}
+
+    def drop(what: str, why: str) -> None:
+        notes.append(f"not migrated: {what}: {why}")
+        migration.dropped.append(f"contract {name!r}: {what}: {why}")
+
+    if kind == "layers":
+        table["type"] = "layers"
+        containers = _as_list(options.get("containers"))
+        if containers:
+            table["containers"] = containers
+        entries = []
+        for raw in _as_list(options.get("layers")):
+            entry, layer_notes = _layer_entry(raw, bool(containers))
+            entries.append(entry)
+            for note in layer_notes:
+                drop("layers", note)
+        table["layers"] = entries
+        if _as_bool(options.get("exhaustive"), False):
+            table["exhaustive"] = True
+            if options.get("exhaustive_ignores"):
+                table["exhaustive_ignores"] = _as_list(options.get("exhaustive_ignores"))
+        known |= {"containers", "layers", "exhaustive", "exhaustive_ignores"}
+    elif kind == "independence":
+        table["type"] = "independence"
+        table["modules"] = _as_list(options.get("modules"))
+        known |= {"modules"}
+    elif kind == "forbidden":
+        table["type"] = "forbidden"
+        table["from"] = _as_list(options.get("source_modules"))
+        table["to"] = _as_list(options.get("forbidden_modules"))
+        if _as_bool(options.get("allow_indirect_imports"), False):
+            table["indirect"] = False
+        if not _as_bool(options.get("as_packages"), True):
+            drop("as_packages = false", "depcheck always treats a module name as the module and "
+                 "everything inside it; the contract is checked with as_packages = true")
+        known |= {"source_modules", "forbidden_modules", "allow_indirect_imports", "as_packages"}
+    elif kind == "acyclic_siblings":
+        table["type"] = "acyclic"
+        table["children_of"] = _as_list(options.get("ancestors"))
+        # import-linter's depth counts the levels below the first: depth 0 checks the
+        # ancestor's children only, which is depcheck's depth 1.
+        table["depth"] = int(options.get("depth", 10)) + 1
+        if options.get("skip_descendants"):
+            table["skip"] = _as_list(options.get("skip_descendants"))
+        known |= {"ancestors", "depth", "skip_descendants"}
+    elif kind == "protected":
+        table["type"] = "protected"
+        table["modules"] = _as_list(options.get("protected_modules"))
+        table["allowed"] = _as_list(options.get("allowed_importers"))
+        if not _as_bool(options.get("as_packages"), True):
+            drop("as_packages = false", "checked as packages: descendants of a protected module are "
+                 "protected too")
+        known |= {"protected_modules", "allowed_importers", "as_packages"}
+    else:
+        drop(f"type = {kind!r}", "a custom or unknown contract type: depcheck cannot run its code "
+             "(it never imports the analysed project or its plugins)")
+        migration.tables.append(_comment(f"contract {name!r} (type {kind!r}) not migrated") + "\n")
+        return
+    expressions = [v for key in ("modules", "source_modules", "forbidden_modules", "protected_modules",
+                                 "allowed_importers", "containers") for v in _as_list(options.get(key))]
+    if any("*" in v for v in expressions):
+        notes.append("note: a '*' in a depcheck module pattern also matches dots (one or more names), "
+                     "import-linter's matches exactly one name")
+        migration.dropped.append(f"contract {name!r}: wildcard module expressions: depcheck's '*' "
+                                 "also matches dots")
+    ignores = _as_list(options.get("ignore_imports"))
+    if ignores:
+        table["ignore_imports"] = ignores
+    for key in sorted(set(options) - known):
+        reason = _COMMON_IGNORED.get(key, "no depcheck equivalent")
+        if key == "broken_contract_guidance":
+            notes.append("guidance: " + " ".join(str(options[key]).split()))
+            migration.dropped.append(f"contract {name!r}: {key}: {reason}")
+        else:
+            drop(key, reason)
+    lines = [_comment(note) for note in notes]
+    lines.append("[[tool.depcheck.contracts]]")
+    lines.extend(f"{toml_key(k)} = {toml_value(v)}" for k, v in table.items())
+    migration.tables.append("\n".join(lines) + "\n")
+
+
+def from_import_linter(path: Path) -> Migration:
+    top, contracts = _read_import_linter(path)
+    migration = Migration(str(path))
+    packages = _as_list(top.get("root_packages")) or _as_list(top.get("root_package"))
+    if not packages:
+        raise MigrationError(f"{path}: importlinter: no root_package or root_packages")
+    header = [
+        _comment(f"Migrated from import-linter ({path.name}) by `depcheck migrate`."),
+        "[tool.depcheck]",
+        f"packages = {toml_value(packages)}",
+        "# import-linter checks only its contracts: no implicit cycle check between subpackages.",
+        "acyclic = []",
+    ]
+    if _as_bool(top.get("exclude_type_checking_imports"), False):
+        header.append("type_checking_imports = false")
+    for key in sorted(set(top) - {"root_package", "root_packages", "exclude_type_checking_imports",
+                                  "include_external_packages"}):
+        migration.dropped.append(f"[importlinter] {key}: no depcheck equivalent")
+        header.append(_comment(f"not migrated: {key} = {top[key]!r}: no depcheck equivalent"))
+    migration.tables.append("\n".join(header) + "\n")
+    if not contracts:
+        migration.dropped.append("no contracts found")
+    for contract_id, options in contracts:
+        _contract_table(contract_id, options, migration)
+    return migration
+
+
+# --------------------------------------------------------------------------- tach
+
+
+def _tach_paths(module: dict) -> list[str]:
+    paths = module.get("paths") or ([module["path"]] if "path" in module else [])
+    return [str(p) for p in paths]
+
+
+def from_tach(path: Path) -> Migration:
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise MigrationError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise MigrationError(f"{path}: invalid TOML: {exc}") from None
+    migration = Migration(str(path))
+    modules_raw = document.get("modules", [])
+    if not isinstance(modules_raw, list) or not modules_raw:
+        raise MigrationError(f"{path}: no [[modules]] tables")
+    modules: list[tuple[str, dict]] = []
+    for table in modules_raw:
+        for module_path in _tach_paths(table):
+            if module_path == "<root>":
+                migration.dropped.append("module <root>: depcheck has no root module; "
+                                         "code outside the listed modules is unrestricted")
+                continue
+            modules.append((module_path, table))
+    names = [m for m, _ in modules]
+    packages = sorted({m.split(".")[0] for m in names})
+    header = [
+        _comment(f"Migrated from tach ({path.name}) by `depcheck migrate`."),
+        "[tool.depcheck]",
+        f"packages = {toml_value(packages)}",
+        "acyclic = []",
+    ]
+    roots = document.get("source_roots")
+    if roots and roots != ["."]:
+        header.append(f"source_roots = {toml_value(roots)}")
+    if document.get("ignore_type_checking_imports"):
+        header.append("type_checking_imports = false")
+    if document.get("exclude"):
+        header.append(_comment("tach's exclude patterns, check that they are path globs:"))
+        header.append(f"exclude = {toml_value(list(document['exclude']))}")
+
+    def drop(what: str, why: str) -> None:
+        header.append(_comment(f"not migrated: {what}: {why}"))
+        migration.dropped.append(f"{what}: {why}")
+
+    handled = {"modules", "source_roots", "ignore_type_checking_imports", "exclude", "layers",
+               "forbid_circular_dependencies", "interfaces"}
+    for key in sorted(set(document) - handled):
+        drop(key, "no depcheck equivalent")
+    if document.get("interfaces"):
+        drop("interfaces", "depcheck checks which modules depend on which, not which names "
+             "they use; members outside a module's interface are not flagged")
+    migration.tables.append("\n".join(header) + "\n")
+
+    layers = [str(layer) for layer in document.get("layers", [])]
+    layer_of = {m: str(t["layer"]) for m, t in modules if "layer" in t}
+    depends: dict[str, list[str]] = {}
+    utility = [m for m, t in modules if t.get("utility")]
+    for module_path, table in modules:
+        for key in sorted(set(table) - {"path", "paths", "depends_on", "layer", "utility",
+                                        "cannot_depend_on"}):
+            if table.get(key):
+                drop(f"module {module_path}: {key}", "no depcheck equivalent"
+                     + ("; depcheck does not check which names are used" if key in ("strict", "visibility")
+                        else ""))
+        if "depends_on" not in table or table["depends_on"] is None:
+            continue
+        uses = []
+        for dep in table["depends_on"]:
+            dep_path = dep if isinstance(dep, str) else str(dep.get("path", ""))
+            if isinstance(dep, dict) and dep.get("deprecated"):
+                migration.dropped.append(f"module {module_path}: deprecated dependency on {dep_path} "
+                                         "is allowed (depcheck has no 'deprecated' level)")
+            if dep_path and dep_path != "<root>":
+                uses.append(dep_path)
+        # tach: a module may use any module of a lower layer without declaring it.
+        if module_path in layer_of and layer_of[module_path] in layers:
+            mine = layers.index(layer_of[module_path])
+            uses += [m for m, layer in layer_of.items()
+                     if layer in layers and layers.index(layer) > mine and m not in uses]
+        depends[module_path] = uses
+    chunks = []
+    if depends:
+        chunks.append("\n".join([
+            _comment("tach modules: each module with depends_on may import only those modules"),
+            "[[tool.depcheck.contracts]]",
+            'name = "tach: module dependencies"',
+            'type = "allowed"',
+            f"modules = {toml_value(names)}",
+            *([f"utility = {toml_value(utility)}"] if utility else []),
+            "[tool.depcheck.contracts.depends_on]",
+            *(f"{toml_key(m)} = {toml_value(uses)}" for m, uses in depends.items()),
+        ]) + "\n")
+    if layers and layer_of:
+        stack = [{"modules": [m for m, layer in layer_of.items() if layer == name], "independent": False}
+                 for name in layers]
+        stack = [entry for entry in stack if entry["modules"]]
+        chunks.append("\n".join([
+            "[[tool.depcheck.contracts]]",
+            'name = "tach: layers"',
+            'type = "layers"',
+            f"layers = {toml_value(stack)}",
+        ]) + "\n")
+    for module_path, table in modules:
+        if table.get("cannot_depend_on"):
+            chunks.append("\n".join([
+                "[[tool.depcheck.contracts]]",
+                f"name = {toml_value('tach: ' + module_path + ' cannot depend on')}",
+                'type = "forbidden"',
+                f"from = {toml_value(module_path)}",
+                f"to = {toml_value([str(t) for t in table['cannot_depend_on']])}",
+                "indirect = false",
+            ]) + "\n")
+    if document.get("forbid_circular_dependencies"):
+        chunks.append("\n".join([
+            "[[tool.depcheck.contracts]]",
+            'name = "tach: no circular dependencies"',
+            'type = "acyclic"',
+            f"modules = {toml_value(names)}",
+        ]) + "\n")
+    migration.tables.extend(chunks)
+    return migration
