@@ -162,3 +162,26 @@ def test_render_and_parse_round_trip_with_entry_lines():
     for entry in baseline.entries:
         assert json.loads(text.splitlines()[entry.line - 1].strip().rstrip(","))["rule"] == entry.key[0]
     assert parse_baseline(render_baseline([]), "b.json").entries == ()
+
+
+def test_stale_entries_appear_in_the_ci_formats(project):
+    root = project(BASE)
+    cli("baseline", str(root))
+    (root / "app/low/y.py").write_text("import app.mid.m\n")  # fixes low -> high
+    code, out, _ = cli("check", "--format", "sarif", str(root))
+    assert code == 1
+    (result,) = json.loads(out)["runs"][0]["results"]
+    assert result["ruleId"] == "stale-baseline"
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "depcheck-baseline.json"
+    code, out, _ = cli("check", "--format", "github", str(root))
+    assert code == 1 and out.startswith("::error file=depcheck-baseline.json,line=")
+
+
+def test_add_ignores_with_a_baseline_annotates_only_new_violations(project):
+    root = project(BASE)
+    cli("baseline", str(root))
+    (root / "app/low/new.py").write_text("import app.high.h\n")
+    code, _, err = cli("check", "--add-ignores", str(root))
+    assert code == 0 and "added or extended 1 comment in 1 file" in err
+    assert (root / "app/low/new.py").read_text() == "import app.high.h  # depcheck: ignore[layer]\n"
+    assert "depcheck" not in (root / "app/low/y.py").read_text()

@@ -327,3 +327,9 @@ def test_unknown_format_exits_2(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["check", "--format", "nope"])
     assert exc.value.code == 2
+
+
+def test_sarif_keeps_the_notes_as_run_notifications():
+    run = json.loads(sarif.render([], summary_of([])))["runs"][0]
+    notes = run["invocations"][0]["toolExecutionNotifications"]
+    assert [n["message"]["text"] for n in notes] == ["a note"]

@@ -93,6 +93,16 @@ def render(violations: Sequence[Violation], summary: Summary) -> str:
                     }
                 },
                 "results": [_result(v, index, summary) for v in violations],
+                # Notes (how many baselined violations were skipped, cycles not shown)
+                # have no result to hang on; SARIF keeps them as notifications of the run.
+                "invocations": [
+                    {
+                        "executionSuccessful": True,
+                        "toolExecutionNotifications": [
+                            {"level": "note", "message": {"text": note}} for note in summary.notes
+                        ],
+                    }
+                ],
             }
         ],
     }
