@@ -139,7 +139,7 @@ def _shown(config: Config, path: Path) -> str:
     try:
         return path.resolve().relative_to(config.root.resolve()).as_posix()
     except ValueError:
-        return str(path)
+        return str(path.resolve())  # outside the project: absolute, so no format misreads it
 
 
 def _read_baseline(config: Config, path: Path) -> Baseline:
@@ -191,6 +191,8 @@ def _print_edits(verb: str, report: codemod.Report) -> None:
 def _run_check(args: argparse.Namespace) -> int:
     from depcheck.model import ERROR
 
+    if args.reason and not args.add_ignores:
+        raise UsageError("--reason goes with --add-ignores: it is the text written after each new ignore")
     config = _load(args.path, args.config)
     result = _checked(config, args)
     if args.add_ignores or args.remove_unused_ignores:
@@ -199,6 +201,8 @@ def _run_check(args: argparse.Namespace) -> int:
         if args.add_ignores:
             report = codemod.add_ignores(config.root, result.violations, args.reason)
             verb = "added or extended"
+            if report.changes:
+                result = _checked(config, args)
         else:
             # Dropping an unknown rule name can leave an ignore that is unused in its
             # turn; a few passes make a second run of the command a no-op.
@@ -206,14 +210,12 @@ def _run_check(args: argparse.Namespace) -> int:
             for _ in range(3):
                 step = codemod.remove_unused_ignores(config.root, result.violations)
                 report.changes += step.changes
-                report.skipped += step.skipped
+                report.skipped += [skip for skip in step.skipped if skip not in report.skipped]
                 if not step.changes:
                     break
                 result = _checked(config, args)
             verb = "removed or trimmed"
         _print_edits(verb, report)
-        if report.changes:
-            result = _checked(config, args)
     summary = dataclasses.replace(result.summary, root=_repo_root(config.root))
     output = CHECK_FORMATS[args.format](result.violations, summary, _use_color(sys.stdout))
     sys.stdout.write(output)

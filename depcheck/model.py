@@ -250,7 +250,10 @@ class Summary:
     root: str = ""
 
     def repo_path(self, path: str) -> str:
-        return f"{self.root}/{path}" if self.root else path
+        # An absolute path (a baseline kept outside the project) has no better form.
+        if not self.root or path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+            return path
+        return f"{self.root}/{path}"
 
     def to_json(self) -> dict:
         return {

@@ -185,3 +185,14 @@ def test_add_ignores_with_a_baseline_annotates_only_new_violations(project):
     assert code == 0 and "added or extended 1 comment in 1 file" in err
     assert (root / "app/low/new.py").read_text() == "import app.high.h  # depcheck: ignore[layer]\n"
     assert "depcheck" not in (root / "app/low/y.py").read_text()
+
+
+def test_a_baseline_outside_the_project_is_an_absolute_location_in_sarif(project, tmp_path):
+    root = project(BASE)
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-known.json"
+    cli("baseline", "--baseline", str(elsewhere), str(root))
+    (root / "app/low/y.py").write_text("import app.mid.m\n")
+    code, out, _ = cli("check", "--format", "sarif", "--baseline", str(elsewhere), str(root))
+    (result,) = json.loads(out)["runs"][0]["results"]
+    uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert code == 1 and uri == elsewhere.resolve().as_uri()

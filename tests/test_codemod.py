@@ -220,3 +220,42 @@ def test_libcst_is_loaded_only_for_the_codemods(project):
     assert "LIBCST False" in plain.stderr
     edited = subprocess.run([sys.executable, "-c", probe, "--add-ignores"], capture_output=True, text=True)
     assert "LIBCST True" in edited.stderr
+
+
+def test_reason_without_add_ignores_is_a_usage_error(project):
+    root = project(files("import app.high.h\n"))
+    code, out, err = cli("check", "--reason", "x", str(root))
+    assert code == 2 and out == "" and "--reason goes with --add-ignores" in err
+
+
+def test_event_sites_on_decorators_and_wrapped_calls_get_the_comment(tmp_path):
+    # Publish/consume evidence (decorators, calls inside a wrapped expression) is
+    # annotated the same way as imports: at the end of the evidence's line.
+    from depcheck.codemod import add_ignores
+    from depcheck.model import ERROR, Evidence, Location, Violation
+
+    source = dedent('''
+        @bus.handles(
+            OrderCreated,
+        )
+        def on_created(event):
+            total = compute(
+                bus.publish(ReserveCredit()),  # already here
+            )
+    ''')
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app/c.py").write_text(source)
+    consume = Evidence("app/c.py", 1, 1, "app.c", "app.o", "consume", "@bus.handles(", "app.o.OrderCreated")
+    publish = Evidence("app/c.py", 6, 9, "app.c", "app.p", "publish", "bus.publish(", "app.p.ReserveCredit")
+    violations = [
+        Violation("layer", ERROR, "m", Location("app/c.py", 1, 1), evidence=(consume,)),
+        Violation("cycle", ERROR, "m", Location("app/c.py", 6, 9), evidence=(publish,)),
+    ]
+    report = add_ignores(tmp_path, violations)
+    assert [(c.line, c.after) for c in report.changes] == [
+        (1, "# depcheck: ignore[layer]"),
+        (6, "# already here  # depcheck: ignore[cycle]"),
+    ]
+    text = (tmp_path / "app/c.py").read_text()
+    assert text.splitlines()[0] == "@bus.handles(  # depcheck: ignore[layer]"
+    assert [s.line for s in extract(text.encode()).suppressions] == [1, 6]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path, PurePath
 
 from depcheck import __version__
 from depcheck.model import ERROR, HOMEPAGE, Evidence, Summary, Violation, rule_doc
@@ -31,9 +32,15 @@ def _rule(rule: str) -> dict:
     }
 
 
+def _artifact(path: str, summary: Summary) -> dict:
+    if PurePath(path).is_absolute():
+        return {"uri": Path(path).as_uri()}
+    return {"uri": summary.repo_path(path), "uriBaseId": "%SRCROOT%"}
+
+
 def _physical(path: str, line: int, column: int, summary: Summary) -> dict:
     return {
-        "artifactLocation": {"uri": summary.repo_path(path), "uriBaseId": "%SRCROOT%"},
+        "artifactLocation": _artifact(path, summary),
         "region": {"startLine": max(line, 1), "startColumn": max(column, 1)},
     }
 
