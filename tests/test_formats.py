@@ -333,3 +333,27 @@ def test_sarif_keeps_the_notes_as_run_notifications():
     run = json.loads(sarif.render([], summary_of([])))["runs"][0]
     notes = run["invocations"][0]["toolExecutionNotifications"]
     assert [n["message"]["text"] for n in notes] == ["a note"]
+
+
+# --------------------------------------------------------------------------- golden files
+
+GOLDEN = DATA / "golden"
+CI_FORMATS = {"sarif": "sarif.json", "github": "github.txt", "gitlab": "gitlab.json", "junit": "junit.xml"}
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+@pytest.mark.parametrize("fmt", sorted(CI_FORMATS))
+def test_ci_formats_match_their_golden_files(fmt, name):
+    """Set DEPCHECK_UPDATE_GOLDEN=1 to rewrite them after an intended change; review the diff."""
+    import os
+
+    from depcheck import __version__
+
+    violations = FIXTURES[name]
+    rendered = CHECK_FORMATS[fmt](violations, summary_of(violations, root="svc"), False)
+    rendered = rendered.replace(f'"version": "{__version__}"', '"version": "<version>"')
+    path = GOLDEN / f"{name}.{CI_FORMATS[fmt]}"
+    if os.environ.get("DEPCHECK_UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(rendered, encoding="utf-8")
+    assert rendered == path.read_text(encoding="utf-8")
