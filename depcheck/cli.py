@@ -6,13 +6,21 @@ Exit codes: 0 clean (warnings allowed), 1 violations, 2 depcheck could not run.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from depcheck import __version__
 from depcheck.config import Config, ConfigError, find_config, load_config
+from depcheck.model import DEFAULT_BASELINE
+from depcheck.report import CHECK_FORMATS
+
+if TYPE_CHECKING:
+    from depcheck import codemod
+    from depcheck.filters import Baseline
+    from depcheck.pipeline import Result
 
 EXIT_CLEAN = 0
 EXIT_VIOLATIONS = 1
@@ -45,7 +53,36 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check the architecture; exit 1 on violations")
     common(check)
-    check.add_argument("--format", choices=["text", "json"], default="text")
+    check.add_argument("--format", choices=list(CHECK_FORMATS), default="text")
+    known = check.add_mutually_exclusive_group()
+    known.add_argument(
+        "--baseline", metavar="FILE",
+        help=f"report only violations not in this baseline (default: {DEFAULT_BASELINE} at the "
+        "project root, when it exists)",
+    )
+    known.add_argument("--no-baseline", action="store_true", help="ignore the baseline; show everything")
+    edits = check.add_mutually_exclusive_group()
+    edits.add_argument(
+        "--add-ignores", action="store_true",
+        help="write '# depcheck: ignore[rule]' on each violating line, then check again",
+    )
+    edits.add_argument(
+        "--remove-unused-ignores", action="store_true",
+        help="remove the suppression comments that hide nothing, then check again",
+    )
+    check.add_argument("--reason", metavar="TEXT", default="", help="text after an added ignore")
+
+    baseline = commands.add_parser(
+        "baseline", help=f"write the current violations to a baseline ({DEFAULT_BASELINE})"
+    )
+    common(baseline)
+    baseline.add_argument(
+        "--baseline", metavar="FILE", help=f"where (default: {DEFAULT_BASELINE} at the project root)"
+    )
+    baseline.add_argument(
+        "--prune", action="store_true",
+        help="only drop entries whose violation is fixed; never add one",
+    )
 
     graph = commands.add_parser("graph", help="print the dependency graph")
     common(graph)
@@ -115,15 +152,145 @@ def _use_color(stream: object) -> bool:
     return bool(isatty and isatty())
 
 
+def _repo_root(root: Path) -> str:
+    """The project root relative to its git repository's root ("" when the same or no git)."""
+    resolved = root.resolve()
+    for parent in (resolved, *resolved.parents):
+        if (parent / ".git").exists():
+            relative = resolved.relative_to(parent).as_posix()
+            return "" if relative == "." else relative
+    return ""
+
+
+def _baseline_path(config: Config, given: Optional[str]) -> Path:
+    return Path(given) if given else config.root / DEFAULT_BASELINE
+
+
+def _shown(config: Config, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        return str(path.resolve())  # outside the project: absolute, so no format misreads it
+
+
+def _read_baseline(config: Config, path: Path) -> Baseline:
+    from depcheck.filters import BaselineError, parse_baseline
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise UsageError(f"{path}: cannot read the baseline: {reason}") from None
+    try:
+        return parse_baseline(text, _shown(config, path))
+    except BaselineError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _update_command(config: Config, given: Optional[str]) -> str:
+    return "depcheck baseline --prune" + (f" --baseline {given}" if given else "")
+
+
+def _checked(config: Config, args: argparse.Namespace) -> Result:
+    from depcheck.pipeline import filter_baseline, run
+
+    result = run(config)
+    if args.no_baseline:
+        return result
+    path = _baseline_path(config, args.baseline)
+    if args.baseline is None and not path.exists():
+        return result
+    baseline = _read_baseline(config, path)
+    return filter_baseline(result, baseline, _update_command(config, args.baseline))
+
+
+def _print_edits(verb: str, report: codemod.Report) -> None:
+    changes, skipped, files = report.changes, report.skipped, len(report.files)
+    lines = [
+        f"depcheck: {verb} {len(changes)} comment{'s' if len(changes) != 1 else ''} "
+        f"in {files} file{'s' if files != 1 else ''}"
+    ]
+    for change in changes:
+        after = change.after or "(comment removed)"
+        lines.append(f"  {change.file}:{change.line}: {after}")
+    for skip in skipped:
+        where = f"{skip.file}:{skip.line}" if skip.line else skip.file
+        lines.append(f"  skipped {where}: {skip.reason}")
+    print("\n".join(lines), file=sys.stderr)
+
+
 def _run_check(args: argparse.Namespace) -> int:
     from depcheck.model import ERROR
-    from depcheck.pipeline import run
-    from depcheck.report import CHECK_FORMATS
 
-    result = run(_load(args.path, args.config))
-    output = CHECK_FORMATS[args.format](result.violations, result.summary, _use_color(sys.stdout))
+    if args.reason and not args.add_ignores:
+        raise UsageError("--reason goes with --add-ignores: it is the text written after each new ignore")
+    config = _load(args.path, args.config)
+    result = _checked(config, args)
+    if args.add_ignores or args.remove_unused_ignores:
+        from depcheck import codemod
+
+        if args.add_ignores:
+            report = codemod.add_ignores(config.root, result.violations, args.reason)
+            verb = "added or extended"
+            if report.changes:
+                result = _checked(config, args)
+        else:
+            # Dropping an unknown rule name can leave an ignore that is unused in its
+            # turn; a few passes make a second run of the command a no-op.
+            report = codemod.Report()
+            for _ in range(3):
+                step = codemod.remove_unused_ignores(config.root, result.violations)
+                report.changes += step.changes
+                report.skipped += [skip for skip in step.skipped if skip not in report.skipped]
+                if not step.changes:
+                    break
+                result = _checked(config, args)
+            verb = "removed or trimmed"
+        _print_edits(verb, report)
+    summary = dataclasses.replace(result.summary, root=_repo_root(config.root))
+    output = CHECK_FORMATS[args.format](result.violations, summary, _use_color(sys.stdout))
     sys.stdout.write(output)
+    if args.format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
+        from depcheck.report import github
+
+        try:
+            with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as handle:
+                handle.write(github.step_summary(result.violations, summary))
+        except OSError as exc:
+            print(f"depcheck: warning: cannot write GITHUB_STEP_SUMMARY: {exc}", file=sys.stderr)
     return EXIT_VIOLATIONS if any(v.severity == ERROR for v in result.violations) else EXIT_CLEAN
+
+
+def _run_baseline(args: argparse.Namespace) -> int:
+    from depcheck.filters import baselined, prune_baseline, render_baseline
+    from depcheck.model import RULE_PARSE_ERROR
+    from depcheck.pipeline import run
+
+    config = _load(args.path, args.config)
+    result = run(config)
+    path = _baseline_path(config, args.baseline)
+    if args.prune:
+        if not path.exists():
+            raise UsageError(f"{path}: no baseline to prune; create one with 'depcheck baseline'")
+        old = _read_baseline(config, path)
+        keys = prune_baseline(old, result.violations)
+        message = f"removed {len(old.entries) - len(keys)} fixed entries, {len(keys)} left"
+    else:
+        keys = [v.key for v in baselined(result.violations)]
+        message = f"{len(keys)} violation{'s' if len(keys) != 1 else ''}"
+    try:
+        path.write_text(render_baseline(keys), encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write the baseline: {exc.strerror or exc}") from None
+    print(f"depcheck: wrote {_shown(config, path)}: {message}")
+    broken = sum(1 for v in result.violations if v.rule == RULE_PARSE_ERROR)
+    if broken:
+        print(
+            f"depcheck: note: {broken} parse error{'s are' if broken != 1 else ' is'} not baselined; "
+            "'depcheck check' still reports them (fix or exclude the files)",
+            file=sys.stderr,
+        )
+    return EXIT_CLEAN
 
 
 def _run_graph(args: argparse.Namespace) -> int:
@@ -232,8 +399,8 @@ def _run_explain(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
-    "check": _run_check, "graph": _run_graph, "init": _run_init, "migrate": _run_migrate,
-    "explain": _run_explain,
+    "check": _run_check, "graph": _run_graph, "baseline": _run_baseline, "init": _run_init,
+    "migrate": _run_migrate, "explain": _run_explain,
 }
 
 

@@ -22,9 +22,84 @@ RULE_CYCLE = "cycle"
 RULE_FORBIDDEN = "forbidden"
 RULE_PARSE_ERROR = "parse-error"
 RULE_UNUSED_IGNORE = "unused-ignore"
+RULE_STALE_BASELINE = "stale-baseline"
 
 # Rules that judge dependencies; only these can be suppressed on a line.
 DEPENDENCY_RULES = (RULE_LAYER, RULE_INDEPENDENCE, RULE_CYCLE, RULE_FORBIDDEN)
+
+# Where ``depcheck baseline`` writes and ``depcheck check`` looks, at the project root.
+DEFAULT_BASELINE = "depcheck-baseline.json"
+
+# Where users read about depcheck; SARIF viewers link rules to it.
+HOMEPAGE = "https://github.com/your-org/depcheck"
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    """What a rule reports, for formats that describe rules (SARIF): one line, a paragraph, a fix."""
+
+    short: str
+    full: str
+    help: str
+
+
+# One entry per rule id. Formats read this, never rules.py (they are siblings).
+RULE_DOCS: dict[str, RuleDoc] = {
+    RULE_LAYER: RuleDoc(
+        "A module depends on a higher layer",
+        "A module depends (by import or event) on a module in a higher layer, directly or through "
+        "modules that belong to no layer. Lower layers must not know the layers above them.",
+        "Move what the lower layer needs down, or let it publish an event of its own that the "
+        "higher layer consumes.",
+    ),
+    RULE_INDEPENDENCE: RuleDoc(
+        "Sibling components depend on each other",
+        "Components listed together in one layer must stay independent, but one depends on the "
+        "other, directly or through modules that belong to no layer.",
+        "Move what the siblings share into a lower layer, or merge them.",
+    ),
+    RULE_CYCLE: RuleDoc(
+        "Components depend on each other in a loop",
+        "Components depend on each other in a cycle, through imports or events. A cycle through "
+        "events is a choreography: each side knows the other's events.",
+        "Cut the hop named in the message; for event cycles, let the lower component define its own "
+        "command and reply events (orchestration).",
+    ),
+    RULE_FORBIDDEN: RuleDoc(
+        "A forbidden dependency",
+        "A module depends on something a [[forbidden]] rule of the config says it must not depend on.",
+        "Remove the dependency, or change the forbidden rule in the config.",
+    ),
+    RULE_PARSE_ERROR: RuleDoc(
+        "A file cannot be parsed",
+        "depcheck could not read or parse a file, so its dependencies are unknown.",
+        "Fix the syntax, or exclude the file in the config.",
+    ),
+    RULE_UNUSED_IGNORE: RuleDoc(
+        "A suppression hides nothing",
+        "A '# depcheck: ignore' comment or a config exception matches no dependency a rule would "
+        "report, or names an unknown rule.",
+        "Remove it (depcheck check --remove-unused-ignores edits the comments), or fix its rule names.",
+    ),
+    RULE_STALE_BASELINE: RuleDoc(
+        "A baseline entry no longer matches a violation",
+        "The baseline lists a violation that is fixed. Baselines only shrink: the entry must go so "
+        "that the violation cannot come back unnoticed.",
+        "Run 'depcheck baseline --prune' to drop fixed entries, and commit the baseline.",
+    ),
+}
+
+
+def rule_doc(rule: str) -> RuleDoc:
+    """The rule's docs; a rule added without an entry gets a generic one rather than an error."""
+    doc = RULE_DOCS.get(rule)
+    if doc is not None:
+        return doc
+    return RuleDoc(
+        f"depcheck rule '{rule}'",
+        f"A violation of the depcheck rule '{rule}'.",
+        f"See the rules section of {HOMEPAGE}.",
+    )
 
 
 @dataclass(frozen=True, order=True)
@@ -146,7 +221,7 @@ class Violation:
         events = tuple(sorted({e.event for e in self.evidence if e.event}))
         if self.rule == RULE_CYCLE:
             return (self.rule, *self.cycle, *events)
-        if self.rule in (RULE_PARSE_ERROR, RULE_UNUSED_IGNORE):
+        if self.rule in (RULE_PARSE_ERROR, RULE_UNUSED_IGNORE, RULE_STALE_BASELINE):
             where = self.location.file if self.location else ""
             return (self.rule, where, *self.key_extra)
         return (self.rule, self.source or "", self.target or "", *self.chain, *events)
@@ -178,6 +253,15 @@ class Summary:
     warnings: int
     seconds: float
     notes: tuple[str, ...] = ()
+    # The project root relative to the repository root ("" when they are the same): CI
+    # formats need repository-relative paths, reports elsewhere are project-relative.
+    root: str = ""
+
+    def repo_path(self, path: str) -> str:
+        # An absolute path (a baseline kept outside the project) has no better form.
+        if not self.root or path.startswith("/") or (len(path) > 1 and path[1] == ":"):
+            return path
+        return f"{self.root}/{path}"
 
     def to_json(self) -> dict:
         return {

@@ -6,6 +6,7 @@ data (:class:`Result`); printing and exit codes belong to the command line.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import time
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from depcheck.config import Config, ConfigError
 from depcheck.contracts import check_contract_entries, check_contracts
 from depcheck.discover import Project, discover
 from depcheck.facts import extract
-from depcheck.filters import Ignores
+from depcheck.filters import Baseline, Ignores, apply_baseline
 from depcheck.graph import DependencyGraph, build_graph
 from depcheck.model import (
     ERROR,
@@ -149,6 +150,16 @@ def run(config: Config) -> Result:
             )
     violations.sort(key=Violation.sort_key)
     return Result(config, project, graph, violations, notes, time.perf_counter() - started)
+
+
+def filter_baseline(result: Result, baseline: Baseline, update_command: str) -> Result:
+    """The result without the violations ``baseline`` knows, plus its stale entries as errors."""
+    outcome = apply_baseline(result.violations, baseline, update_command)
+    notes = list(result.notes)
+    if outcome.skipped:
+        known = f"{outcome.skipped} known violation{'s' if outcome.skipped != 1 else ''}"
+        notes.append(f"{known} in the baseline {baseline.path} not shown (--no-baseline shows them)")
+    return dataclasses.replace(result, violations=outcome.violations, notes=notes)
 
 
 def snapshot(result: Result, *, components: bool = False) -> GraphSnapshot:

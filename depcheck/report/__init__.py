@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Callable
 
 from depcheck.model import GraphSnapshot, Summary, Violation
-from depcheck.report import graphs, json_report
+from depcheck.report import github, gitlab, graphs, json_report, junit, sarif
 
 CheckFormat = Callable[[Sequence[Violation], Summary, bool], str]
 
@@ -23,6 +23,10 @@ def _text(violations: Sequence[Violation], summary: Summary, color: bool) -> str
 CHECK_FORMATS: dict[str, CheckFormat] = {
     "text": _text,
     "json": lambda violations, summary, color: json_report.render(violations, summary),
+    "sarif": lambda violations, summary, color: sarif.render(violations, summary),
+    "github": lambda violations, summary, color: github.render(violations, summary),
+    "gitlab": lambda violations, summary, color: gitlab.render(violations, summary),
+    "junit": lambda violations, summary, color: junit.render(violations, summary),
 }
 
 GRAPH_FORMATS: dict[str, Callable[[GraphSnapshot], str]] = {

@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from depcheck.model import RULE_CYCLE, RULE_PARSE_ERROR, RULE_UNUSED_IGNORE, Summary, Violation
+from depcheck.model import (
+    RULE_CYCLE,
+    RULE_PARSE_ERROR,
+    RULE_STALE_BASELINE,
+    RULE_UNUSED_IGNORE,
+    Summary,
+    Violation,
+)
 
 VERSION = 1
 
@@ -16,7 +23,7 @@ def violation_to_json(violation: Violation) -> dict:
         "severity": violation.severity,
         "message": violation.message,
     }
-    if violation.rule not in (RULE_CYCLE, RULE_PARSE_ERROR, RULE_UNUSED_IGNORE):
+    if violation.rule not in (RULE_CYCLE, RULE_PARSE_ERROR, RULE_UNUSED_IGNORE, RULE_STALE_BASELINE):
         data["source"] = violation.source
         data["target"] = violation.target
     if violation.rule == RULE_CYCLE:

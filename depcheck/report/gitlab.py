@@ -1,0 +1,46 @@
+"""GitLab Code Quality report (the ``codequality`` artifact): a JSON list of issues.
+
+GitLab matches issues between the base and the merge request by fingerprint, so
+it is the line-independent ``Violation.fingerprint``, re-salted when two issues
+share one (GitLab drops duplicates).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+
+from depcheck.model import ERROR, Summary, Violation
+
+
+def _unique(fingerprint: str, seen: set[str]) -> str:
+    salt = 0
+    candidate = fingerprint
+    while candidate in seen:
+        salt += 1
+        candidate = hashlib.sha256(f"{fingerprint}:{salt}".encode()).hexdigest()[:20]
+    seen.add(candidate)
+    return candidate
+
+
+def render(violations: Sequence[Violation], summary: Summary) -> str:
+    seen: set[str] = set()
+    issues = []
+    for violation in violations:
+        loc = violation.location
+        description = violation.message + (f" (hint: {violation.hint})" if violation.hint else "")
+        issues.append(
+            {
+                "description": description,
+                "check_name": violation.rule,
+                "fingerprint": _unique(violation.fingerprint, seen),
+                "severity": "major" if violation.severity == ERROR else "minor",
+                "location": {
+                    # An issue needs a path; violations without one point at the project root.
+                    "path": summary.repo_path(loc.file) if loc else (summary.root or "."),
+                    "lines": {"begin": loc.line if loc else 1},
+                },
+            }
+        )
+    return json.dumps(issues, indent=2) + "\n"
