@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
         help="the graph of components (layer entries) instead of modules; dot and mermaid "
         "always draw components",
     )
+
+    events = commands.add_parser(
+        "events", help="the event catalog: every event, its owner, publishers and consumers"
+    )
+    common(events)
+    events.add_argument("--format", choices=["text", "json", "mermaid"], default="text")
     return parser
 
 
@@ -105,7 +111,16 @@ def _run_graph(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
-COMMANDS = {"check": _run_check, "graph": _run_graph}
+def _run_events(args: argparse.Namespace) -> int:
+    from depcheck.pipeline import event_catalog, run
+    from depcheck.report import EVENT_FORMATS
+
+    result = run(_load(args.path, args.config))
+    sys.stdout.write(EVENT_FORMATS[args.format](event_catalog(result)))
+    return EXIT_CLEAN
+
+
+COMMANDS = {"check": _run_check, "graph": _run_graph, "events": _run_events}
 
 
 def main(argv: Optional[list[str]] = None) -> int:
