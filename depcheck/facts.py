@@ -8,6 +8,7 @@ standard library's ``ast`` and never imported or executed.
 from __future__ import annotations
 
 import ast
+import bisect
 import fnmatch
 import io
 import re
@@ -260,6 +261,16 @@ class _Events:
         self.lines = lines
         self.patterns = [p for p in patterns if p.kind != DEFINE]
         self.defines = [p for p in patterns if p.kind == DEFINE]
+        # Patterns by the last name of their call glob, so each call only tries its own.
+        self.index: dict[str, list[tuple[int, EventPattern]]] = {}
+        self.wild: list[tuple[int, EventPattern]] = []
+        for position, pattern in enumerate(patterns):
+            last = pattern.call.rsplit(".", 1)[-1]
+            if last.isidentifier():
+                self.index.setdefault(last, []).append((position, pattern))
+            else:
+                self.wild.append((position, pattern))
+        self.hit_lines: Optional[list[int]] = []  # lines naming a pattern; None: every line
         self.module: dict[str, Ref] = {}
         self.classes: dict[str, tuple[dict[str, ast.expr], list[str]]] = {}
         self.sites: list[EventSite] = []
@@ -322,8 +333,10 @@ class _Events:
 
     def _define(self, call: ast.Call, target: Optional[str]) -> Optional[Ref]:
         """A define site for ``call`` if a define pattern matches; the topic it names, if any."""
-        for pattern in self.defines:
-            if not self._matches(pattern, call.func):
+        candidates = [p for p in self._candidates(call.func) if p.kind == DEFINE]
+        names = self._callee(call.func) if candidates else ()
+        for pattern in candidates:
+            if not self._matches(pattern, call.func, names):
                 continue
             if "target" in pattern.event:
                 if target is not None:
@@ -467,12 +480,29 @@ class _Events:
 
     # ------------------------------------------------------------ the walk
 
+    def _candidates(self, func: ast.expr) -> list[EventPattern]:
+        """The patterns a call could match, judged by its last name (also through an import alias)."""
+        if isinstance(func, ast.Attribute):
+            words = [func.attr]
+        elif isinstance(func, ast.Name):
+            words = [func.id]
+            ref = self.lookup(func.id)
+            if ref is not None and not ref.topic:
+                words.append(ref.event.rsplit(".", 1)[-1])
+        else:
+            return []
+        found = [entry for word in dict.fromkeys(words) for entry in self.index.get(word, ())]
+        return [pattern for _, pattern in sorted(found + self.wild, key=lambda e: e[0])]
+
     def match_call(self, call: ast.Call) -> None:
+        candidates = self._candidates(call.func)
+        if not candidates:
+            return
         names = self._callee(call.func)
         if not names:
             return
-        for pattern in self.patterns:
-            if not self._matches(pattern, call.func, names):
+        for pattern in candidates:
+            if pattern.kind == DEFINE or not self._matches(pattern, call.func, names):
                 continue
             for expr in self._place(pattern, call):
                 ref = self.resolve(expr)
@@ -489,6 +519,8 @@ class _Events:
                 if depth == -1:
                     self.scopes.pop()
                 self.class_stack.pop()
+                continue
+            if isinstance(current, ast.stmt) and not self._may_hold_site(current):
                 continue
             if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                 if not isinstance(current, ast.Lambda):
@@ -526,6 +558,15 @@ class _Events:
                 self.match_call(current)
             stack.extend((child, 0) for child in ast.iter_child_nodes(current))
 
+    def _may_hold_site(self, node: ast.stmt) -> bool:
+        """Whether a pattern's name occurs on any line of the statement (decorators included)."""
+        if self.hit_lines is None:
+            return True
+        start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+        end = getattr(node, "end_lineno", None) or start
+        index = bisect.bisect_left(self.hit_lines, start)
+        return index < len(self.hit_lines) and self.hit_lines[index] <= end
+
     def _decorator(self, decorator: ast.expr) -> None:
         # ``@sig.connect`` is ``sig.connect(handler)``: a call with the handler as its argument.
         if isinstance(decorator, (ast.Name, ast.Attribute)):
@@ -538,9 +579,27 @@ def _events(
 ) -> tuple[tuple[Alias, ...], tuple[EventSite, ...]]:
     events = _Events(tree, lines, patterns)
     aliases = events.bind_module()
-    # Walking every expression costs about as much as parsing: skip files that
-    # cannot contain a site because they never mention any pattern's name.
-    if any(pattern.word in text for pattern in patterns):
-        events.walk(tree)
+    # Walking every expression costs about as much as parsing: skip files, and
+    # then statements, that cannot hold a site because no pattern's name (nor a
+    # local alias of one) occurs in them.
+    words = {pattern.word for pattern in patterns}
+    if not any(word in text for word in words):
+        return tuple(aliases), tuple(events.sites)
+    # A glob's name can be anywhere, and a lone "\r" ends a line for Python but not
+    # for the count below: walk everything then.
+    if not all(p.exact_word for p in patterns) or "\r" in text and "\r" in text.replace("\r\n", ""):
+        events.hit_lines = None
+    else:
+        words.update(a.name for a in aliases if a.target.rsplit(".", 1)[-1] in words)
+        finder = re.compile(r"\b(?:{})\b".format("|".join(re.escape(w) for w in sorted(words))))
+        line, last = 1, 0
+        hits: list[int] = []
+        for match in finder.finditer(text):
+            line += text.count("\n", last, match.start())
+            last = match.start()
+            if not hits or hits[-1] != line:
+                hits.append(line)
+        events.hit_lines = hits
+    events.walk(tree)
     return tuple(aliases), tuple(events.sites)
 

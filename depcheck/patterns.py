@@ -46,7 +46,13 @@ class EventPattern:
     @property
     def word(self) -> str:
         """The identifier every matching source must contain: a cheap pre-filter."""
-        return re.split(r"[.*?\[\]]", self.call)[-1] or self.call
+        last = self.call.rsplit(".", 1)[-1]
+        return max(re.split(r"\*|\?|\[[^\]]*\]?", last), key=len)
+
+    @property
+    def exact_word(self) -> bool:
+        """Whether the call's last name is spelled out (``*.send``), not a glob (``pub*``)."""
+        return self.call.rsplit(".", 1)[-1].isidentifier()
 
 
 # Django's built-in signals: defined in Django, so never by a ``Signal()`` in

@@ -389,3 +389,24 @@ def test_string_keyed_hook_registry_as_custom_patterns(tmp_path):
         "insert_editor_js": ([], [("app.blog.wagtail_hooks", 6)]),
     }
     assert events["before_serve_page"]["owner"] == "app.core"
+
+
+def test_custom_glob_pattern(tmp_path):
+    extra = """
+[[tool.depcheck.events.patterns]]
+kind = "publish"
+call = "*.publish_*"
+event = "kw:event"
+"""
+    events = catalog(tmp_path, "[]", {
+        "app/events.py": "class Shipped: ...\n",
+        "app/ship.py": "from app.events import Shipped\n\n"
+                       "def go(bus):\n    bus.publish_later(event=Shipped)\n",
+    }, extra=extra)
+    assert summary(events) == {"app.events.Shipped": ([("app.ship", 4)], [])}
+
+
+def test_lone_carriage_returns_end_lines_for_the_statement_filter_too(tmp_path):
+    source = "from app.events import Shipped\r\r\r\rdef go(bus):\r    x = 1\r    bus.publish(Shipped)\r"
+    events = catalog(tmp_path, '["bus"]', {"app/events.py": "class Shipped: ...\n", "app/ship.py": source})
+    assert summary(events) == {"app.events.Shipped": ([("app.ship", 7)], [])}
