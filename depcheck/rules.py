@@ -190,7 +190,7 @@ def _layer_findings(view: GraphView, config: Config, wanted: str) -> Findings:
             if wanted == RULE_LAYER and any(e.kind == "consume" for e in evidence):
                 # Consuming a higher module's events is the choreography half of the seed note.
                 hint = (
-                    f"{name} listens to {target}'s events, so it knows about {target}; invert it "
+                    f"{name} listens to events of {target}, so it knows about {target}; invert it "
                     f"(orchestration): let {name} define command events of its own that {target} "
                     "publishes, and replies that it consumes"
                 )
