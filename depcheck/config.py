@@ -512,10 +512,18 @@ def _parse_events(reader: _Reader, value: Any) -> EventSettings:
         reader.problem("events.patterns",
                        f"expected [[events.patterns]] tables, got {_describe(raw_patterns)}")
         raw_patterns = []
+    taken = {p.name for preset in PRESETS.values() for p in preset}
     for index, table in enumerate(raw_patterns):
         pattern = _parse_pattern(reader, f"events.patterns[{index}]", table)
-        if pattern is not None:
-            patterns.append(pattern)
+        if pattern is None:
+            continue
+        if pattern.name in taken:
+            # Sites remember their pattern by name: two patterns must not share one.
+            reader.problem(f"events.patterns[{index}].name", f"{pattern.name!r} is already the name "
+                           "of another pattern; pick a unique name")
+            continue
+        taken.add(pattern.name)
+        patterns.append(pattern)
 
     owners = []
     raw_owners = value.get("owners", {})

@@ -464,7 +464,9 @@ class _Events:
             if found:
                 expanded: list[ast.expr] = []
                 for expr in found:
-                    if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+                    # ``receiver([a, b])``, ``subscribe(["a", "b"])``: several events. A
+                    # tuple sent or published is a message's payload, not its topics.
+                    if pattern.kind != PUBLISH and isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
                         expanded.extend(e for e in expr.elts if not isinstance(e, ast.Starred))
                     else:
                         expanded.append(expr)

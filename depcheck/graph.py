@@ -212,6 +212,12 @@ def _qualify_relative(module: SourceFile, name: str, level: int) -> Optional[str
     return relative_base(module, ImportFact(line=0, column=0, module=name, level=level, is_from=True))
 
 
+def _class_like(name: str) -> bool:
+    """``OrderCreated`` or ``E``, not ``MAXCODE`` nor ``order_created``."""
+    bare = name.lstrip("_")
+    return bare[:1].isupper() and (len(bare) == 1 or not bare.isupper())
+
+
 class EventLinker:
     """Turns every file's event sites into one catalog: canonical ids, owners, sites.
 
@@ -313,7 +319,9 @@ class EventLinker:
     def _allowed(self, pattern: Optional[EventPattern], event: str, topic: bool, defined: set[str]) -> bool:
         if pattern is None:  # declarations are taken at their word
             return True
-        if pattern.accepts == "topic" and not topic or pattern.accepts == "name" and topic:
+        if pattern.accepts == "topic" and not topic or pattern.accepts in ("name", "class") and topic:
+            return False
+        if pattern.accepts == "class" and not _class_like(event.rsplit(".", 1)[-1]):
             return False
         if pattern.defined:
             return event in defined or any(fnmatch.fnmatchcase(event, k) for k in pattern.known)

@@ -16,7 +16,7 @@ CONSUME = "consume"
 DEFINE = "define"
 KINDS = (PUBLISH, CONSUME, DEFINE)
 
-ACCEPTS = ("any", "topic", "name")
+ACCEPTS = ("any", "topic", "name", "class")
 
 # Where the event sits in a matched call.
 PLACE_RE = re.compile(r"^(arg:\d+|kw:[A-Za-z_]\w*|args|object|target)$")
@@ -39,7 +39,9 @@ class EventPattern:
     kind: str
     call: str
     event: tuple[str, ...]
-    accepts: str = "any"  # "topic": string topics only; "name": objects/classes only
+    # "topic": string topics only; "name": objects and classes only; "class": names
+    # that look like a class (CapWords, not ALL_CAPS constants)
+    accepts: str = "any"
     defined: bool = False  # only events some define site (or ``known``) makes
     known: tuple[str, ...] = ()  # globs of event ids defined outside the analysed code
 
@@ -72,18 +74,20 @@ def _p(name: str, kind: str, call: str, *event: str, **options: object) -> Event
 
 PRESETS: dict[str, tuple[EventPattern, ...]] = {
     "bus": (
-        _p("bus.publish", PUBLISH, "publish", "arg:0", "kw:event"),
-        _p("bus.publish", PUBLISH, "*.publish", "arg:0", "kw:event"),
-        _p("bus.emit", PUBLISH, "emit", "arg:0", "kw:event"),
-        _p("bus.emit", PUBLISH, "*.emit", "arg:0", "kw:event"),
-        _p("bus.subscribe", CONSUME, "subscribe", "arg:0", "kw:event"),
-        _p("bus.subscribe", CONSUME, "*.subscribe", "arg:0", "kw:event"),
-        _p("bus.handles", CONSUME, "handles", "arg:0", "kw:event"),
-        _p("bus.handles", CONSUME, "*.handles", "arg:0", "kw:event"),
+        _p("bus.publish", PUBLISH, "publish", "arg:0", "kw:event", accepts="class"),
+        _p("bus.publish", PUBLISH, "*.publish", "arg:0", "kw:event", accepts="class"),
+        _p("bus.emit", PUBLISH, "emit", "arg:0", "kw:event", accepts="class"),
+        _p("bus.emit", PUBLISH, "*.emit", "arg:0", "kw:event", accepts="class"),
+        _p("bus.subscribe", CONSUME, "subscribe", "arg:0", "kw:event", accepts="class"),
+        _p("bus.subscribe", CONSUME, "*.subscribe", "arg:0", "kw:event", accepts="class"),
+        _p("bus.handles", CONSUME, "handles", "arg:0", "kw:event", accepts="class"),
+        _p("bus.handles", CONSUME, "*.handles", "arg:0", "kw:event", accepts="class"),
     ),
     "django": (
         _p("django.Signal", DEFINE, "Signal", "target"),
         _p("django.Signal", DEFINE, "*.Signal", "target"),
+        _p("django.ModelSignal", DEFINE, "ModelSignal", "target"),
+        _p("django.ModelSignal", DEFINE, "*.ModelSignal", "target"),
         _p("django.send", PUBLISH, "*.send", "object", accepts="name", defined=True, known=DJANGO_SIGNALS),
         _p("django.send_robust", PUBLISH, "*.send_robust", "object", accepts="name", defined=True,
            known=DJANGO_SIGNALS),

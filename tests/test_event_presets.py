@@ -93,6 +93,12 @@ def test_bus_false_positives(tmp_path):
 
             def report(publisher):
                 publisher.publish(build_report())
+
+            MAXCODE = 65535
+
+            def compile(emit, ctx):
+                emit(MAXCODE)                   # a constant, not an event class (re._compiler)
+                ctx.emit("Traceback (most recent call last):")  # text, not a topic (traceback)
         """,
     })
     assert events == {}
@@ -112,7 +118,8 @@ basket_addition = Signal()
 
 def test_django_signals_defined_sent_and_received(tmp_path):
     events = catalog(tmp_path, '["django"]', {
-        "app/order/signals.py": DJANGO_SIGNALS,
+        "app/order/signals.py": DJANGO_SIGNALS + "from django.db.models.signals import ModelSignal\n"
+                                                 "archived = ModelSignal(use_caching=True)\n",
         "app/order/utils.py": """
             from app.order.signals import order_placed
 
@@ -149,6 +156,7 @@ def test_django_signals_defined_sent_and_received(tmp_path):
         """,
     })
     assert summary(events) == {
+        "app.order.signals.archived": ([], []),
         "app.order.signals.basket_addition": ([("app.basket.views", 9)], [("app.analytics.receivers", 6)]),
         "app.order.signals.order_placed": (
             [("app.order.utils", 5)], [("app.analytics.receivers", 6), ("app.analytics.receivers", 14)],
@@ -157,6 +165,7 @@ def test_django_signals_defined_sent_and_received(tmp_path):
     }
     assert events["app.order.signals.order_placed"]["owner"] == "app.order.signals"
     assert sites(events["app.order.signals.order_placed"], "defined") == [("app.order.signals", 4)]
+    assert sites(events["app.order.signals.archived"], "defined") == [("app.order.signals", 7)]
     assert events["django.db.models.signals.post_save"]["external"] is True
 
 
@@ -335,6 +344,7 @@ def test_kafka_false_positives(tmp_path):
                 ws.send(json.dumps(data))
                 bus.subscribe(callback)
                 sock.send(b"raw bytes")
+                sock.send(("#RETURN", None))  # a tuple payload, not topics (multiprocessing)
         """,
     })
     assert events == {}

@@ -331,6 +331,8 @@ def test_without_presets_code_sites_make_no_edges(tmp_path):
      "'target' (the assigned name) only makes sense with kind = 'define'"),
     (['[[tool.depcheck.events.patterns]]', 'kind = "publish"', 'call = "x"', 'event = "arg:0"',
       'accept = "topic"'], "events.patterns[0].accept: unknown key (did you mean 'accepts'?)"),
+    (['[[tool.depcheck.events.patterns]]', 'name = "django.send"', 'kind = "publish"', 'call = "x"',
+      'event = "arg:0"'], "events.patterns[0].name: 'django.send' is already the name of another pattern"),
     (['[tool.depcheck.events.owners]', '"orders.*" = 3'], "events.owners.orders.*: expected a module name"),
     (['[tool.depcheck.events.owners]', '"orders.*" = "app.hihg"'],
      "'app.hihg' matches no module under app (did you mean 'app.high'?)"),
