@@ -65,7 +65,12 @@ def extract(data: bytes, events: Optional[EventSettings] = None) -> FileFacts:
     aliases: tuple[Alias, ...] = ()
     sites: tuple[EventSite, ...] = ()
     if events is not None and events.patterns:
-        aliases, sites = _events(tree, text, lines, events.patterns)
+        try:
+            aliases, sites = _events(tree, text, lines, events.patterns)
+        except RecursionError:
+            # Resolving ``a.f().g().h()...`` recurses once per call in the chain; a
+            # chain the parser accepts can still be too long for that.
+            aliases, sites = (), ()
     return FileFacts(
         imports=imports,
         suppressions=suppressions,

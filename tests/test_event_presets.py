@@ -420,3 +420,13 @@ def test_lone_carriage_returns_end_lines_for_the_statement_filter_too(tmp_path):
     source = "from app.events import Shipped\r\r\r\rdef go(bus):\r    x = 1\r    bus.publish(Shipped)\r"
     events = catalog(tmp_path, '["bus"]', {"app/events.py": "class Shipped: ...\n", "app/ship.py": source})
     assert summary(events) == {"app.events.Shipped": ([("app.ship", 7)], [])}
+
+
+def test_a_very_long_call_chain_does_not_stop_the_run(tmp_path):
+    chain = "from app.signals import sig\n\nsig" + ".send()" * 900 + "\n"
+    events = catalog(tmp_path, '["django"]', {
+        "app/signals.py": "from django.dispatch import Signal\n\nsig = Signal()\n",
+        "app/chain.py": chain,
+        "app/ok.py": "from app.signals import sig\n\nsig.send(sender=None)\n",
+    })
+    assert summary(events) == {"app.signals.sig": ([("app.ok", 3)], [])}
