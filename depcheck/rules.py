@@ -497,7 +497,6 @@ def _hygiene(view: GraphView, wanted: str) -> Findings:
                 severity=WARNING,
                 message=message,
                 location=_location(sites),
-                source=event.owner,
                 evidence=sites,
                 hint=hint,
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from depcheck.model import RULE_CYCLE, RULE_PARSE_ERROR, RULE_UNUSED_IGNORE, Summary, Violation
+from depcheck.model import EVENT_RULES, RULE_CYCLE, RULE_PARSE_ERROR, RULE_UNUSED_IGNORE, Summary, Violation
 
 VERSION = 1
 
@@ -16,7 +16,7 @@ def violation_to_json(violation: Violation) -> dict:
         "severity": violation.severity,
         "message": violation.message,
     }
-    if violation.rule not in (RULE_CYCLE, RULE_PARSE_ERROR, RULE_UNUSED_IGNORE):
+    if violation.rule not in (RULE_CYCLE, RULE_PARSE_ERROR, RULE_UNUSED_IGNORE, *EVENT_RULES):
         data["source"] = violation.source
         data["target"] = violation.target
     if violation.rule == RULE_CYCLE:
