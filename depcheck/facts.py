@@ -457,9 +457,10 @@ class _Events:
             found: list[ast.expr] = []
             if place.startswith("arg:"):
                 index = int(place[4:])
-                positional = [a for a in call.args if not isinstance(a, ast.Starred)]
-                if index < len(positional) and len(positional) == len(call.args[: len(positional)]):
-                    found = [positional[index]]
+                head = call.args[: index + 1]
+                # After a ``*args`` nobody can tell which argument is the N-th.
+                if len(head) > index and not any(isinstance(a, ast.Starred) for a in head):
+                    found = [head[index]]
             elif place.startswith("kw:"):
                 found = [k.value for k in call.keywords if k.arg == place[3:]]
             elif place == "args":

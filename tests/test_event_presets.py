@@ -345,6 +345,7 @@ def test_kafka_false_positives(tmp_path):
                 bus.subscribe(callback)
                 sock.send(b"raw bytes")
                 sock.send(("#RETURN", None))  # a tuple payload, not topics (multiprocessing)
+                sock.send(*data, "x")         # after *args, "x" is not the first argument
         """,
     })
     assert events == {}
