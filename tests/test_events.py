@@ -166,6 +166,7 @@ def test_owner_package_without_init_points_at_its_first_module(project):
     code, doc = run_json(project(files))
     (layer,) = [v for v in doc["violations"] if v["rule"] == "layer"]
     assert layer["evidence"][0]["to"] == "app.high.a"
+    assert layer["message"].startswith("app.low.c publishes an event owned by app.high.a:")
 
 
 # --------------------------------------------------------------------------- resolution across files
@@ -290,6 +291,12 @@ def test_suppressing_a_consume_for_layer_does_not_invent_a_hygiene_warning(proje
 
 def test_events_text_and_mermaid(tmp_path, capsys):
     root = copy_fixture("saga_choreography", tmp_path)
+    assert main(["check", str(root)]) == 1
+    check = capsys.readouterr().out
+    assert (
+        "shop/customers/credit.py:10:2  shop.customers.credit -> shop.orders.events "
+        "[consume] event shop.orders.events.OrderCreated  @subscribe(OrderCreated)"
+    ) in check
     assert main(["events", str(root)]) == 0
     text = capsys.readouterr().out
     assert "shop.orders.events.OrderCreated  [object]  owner: shop.orders.events" in text
