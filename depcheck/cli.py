@@ -92,6 +92,12 @@ def _parser() -> argparse.ArgumentParser:
         help="the graph of components (layer entries) instead of modules; dot and mermaid "
         "always draw components",
     )
+
+    events = commands.add_parser(
+        "events", help="the event catalog: every event, its owner, publishers and consumers"
+    )
+    common(events)
+    events.add_argument("--format", choices=["text", "json", "mermaid"], default="text")
     _add_adoption_commands(commands, common)
     return parser
 
@@ -398,9 +404,18 @@ def _run_explain(args: argparse.Namespace) -> int:
     return EXIT_CLEAN if paths else EXIT_VIOLATIONS
 
 
+def _run_events(args: argparse.Namespace) -> int:
+    from depcheck.pipeline import event_catalog, run
+    from depcheck.report import EVENT_FORMATS
+
+    result = run(_load(args.path, args.config))
+    sys.stdout.write(EVENT_FORMATS[args.format](event_catalog(result)))
+    return EXIT_CLEAN
+
+
 COMMANDS = {
-    "check": _run_check, "graph": _run_graph, "baseline": _run_baseline, "init": _run_init,
-    "migrate": _run_migrate, "explain": _run_explain,
+    "check": _run_check, "graph": _run_graph, "events": _run_events, "baseline": _run_baseline,
+    "init": _run_init, "migrate": _run_migrate, "explain": _run_explain,
 }
 
 

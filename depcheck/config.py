@@ -9,6 +9,7 @@ what was expected.
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import re
 import sys
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
     import tomli as tomllib
 
 from depcheck.model import DEPENDENCY_RULES, matches
+from depcheck.patterns import ACCEPTS, KINDS, PLACE_RE, PRESETS, EventPattern
 
 CONFIG_FILES = ("depcheck.toml", "pyproject.toml")
 
@@ -106,6 +108,34 @@ class Contract:
 
 
 @dataclass(frozen=True)
+class EventDeclaration:
+    """``[events.declare."<module>"]``: an edge the code cannot show."""
+
+    module: str
+    kind: str  # "publish" | "consume"
+    event: str
+    line: int = 1  # in the config file
+
+
+@dataclass(frozen=True)
+class EventSettings:
+    presets: tuple[str, ...] = ()
+    patterns: tuple[EventPattern, ...] = ()  # presets expanded, then custom patterns
+    owners: tuple[tuple[str, str], ...] = ()  # (event id glob, module), in config order
+    declarations: tuple[EventDeclaration, ...] = ()
+
+    def owner_of(self, event: str) -> Optional[str]:
+        """The owner config assigns to ``event``: an exact entry wins over globs, then first glob."""
+        for pattern, owner in self.owners:
+            if pattern == event:
+                return owner
+        for pattern, owner in self.owners:
+            if fnmatch.fnmatchcase(event, pattern):
+                return owner
+        return None
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path  # the config file
     root: Path  # the project root: the config file's directory
@@ -122,6 +152,7 @@ class Config:
     open_layers: frozenset[int] = frozenset()  # layers whose siblings may depend on each other
     optional_layers: frozenset[str] = frozenset()  # layer entries that may match no module
     contracts: tuple[Contract, ...] = ()  # named rule sets, checked besides the keys above
+    events: EventSettings = EventSettings()
     text: str = field(default="", repr=False, compare=False)  # the file's text, for line numbers
 
     @property
@@ -204,6 +235,7 @@ _TOP_KEYS = {
     "acyclic": "list of components that must not depend on each other in a loop",
     "max_cycles": "a positive integer",
     "contracts": "array of [[contracts]] tables with 'name', 'type' and the type's keys",
+    "events": "a table with 'presets', 'owners', 'patterns' and 'declare'",
 }
 
 
@@ -217,7 +249,7 @@ class _Reader:
         self.problems: list[str] = []
 
     def problem(self, key: str, message: str) -> None:
-        if not re.fullmatch(r"[\w.\-\[\]]+", key):
+        if not key or re.search(r"[\s\x00-\x1f\x7f]", key):
             key = repr(key)  # keep the message on one line, whatever the key holds
         # A missing leaf ("forbidden[0].reason") is best pointed at by its table.
         parts = key.split(".")
@@ -359,6 +391,8 @@ def parse_config(raw: dict, path: Path, text: str = "", prefix: str = "") -> Con
         max_cycles = 20
     contracts = _parse_contracts(reader, raw.get("contracts", []))
 
+    events = _parse_events(reader, raw.get("events", {}))
+
     if reader.problems:
         raise ConfigError(reader.problems)
     return Config(
@@ -377,6 +411,7 @@ def parse_config(raw: dict, path: Path, text: str = "", prefix: str = "") -> Con
         open_layers=open_layers,
         optional_layers=optional_layers,
         contracts=contracts,
+        events=events,
         text=text,
     )
 
@@ -668,3 +703,155 @@ def _parse_contract(reader: _Reader, table: dict, key: str, name: str, kind: str
         pairs.append((module, _names(reader, depends, f"{key}.depends_on", module)))
     return Contract(**common, modules=_names(reader, table, key, "modules", required=True),
                     depends_on=tuple(pairs), utility=_names(reader, table, key, "utility"))
+
+
+# --------------------------------------------------------------------------- events
+
+_EVENT_KEYS = ("presets", "owners", "patterns", "declare")
+_PATTERN_KEYS = ("name", "kind", "call", "event", "accepts", "defined", "known")
+_EVENT_ID_RE = re.compile(r"^[^\s\x00-\x1f]+$")
+
+
+def _unknown(reader: _Reader, key: str, table: dict, known: tuple[str, ...]) -> None:
+    for name in table:
+        if name not in known:
+            close = difflib.get_close_matches(name, list(known), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            reader.problem(f"{key}.{name}", f"unknown key{hint}; known keys: {', '.join(known)}")
+
+
+def _parse_events(reader: _Reader, value: Any) -> EventSettings:
+    if not isinstance(value, dict):
+        reader.problem("events", f"expected a table ([tool.depcheck.events]), got {_describe(value)}")
+        return EventSettings()
+    _unknown(reader, "events", value, _EVENT_KEYS)
+    presets = []
+    patterns: list[EventPattern] = []
+    for name in reader.string_list(value, "presets", allow_string=True):
+        if name not in PRESETS:
+            close = difflib.get_close_matches(name, list(PRESETS), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            reader.problem("events.presets", f"unknown preset {name!r}{hint}; known presets: "
+                           f"{', '.join(PRESETS)}")
+        elif name not in presets:
+            presets.append(name)
+            patterns.extend(PRESETS[name])
+
+    raw_patterns = value.get("patterns", [])
+    if not isinstance(raw_patterns, list):
+        reader.problem("events.patterns",
+                       f"expected [[events.patterns]] tables, got {_describe(raw_patterns)}")
+        raw_patterns = []
+    taken = {p.name for preset in PRESETS.values() for p in preset}
+    for index, table in enumerate(raw_patterns):
+        pattern = _parse_pattern(reader, f"events.patterns[{index}]", table)
+        if pattern is None:
+            continue
+        if pattern.name in taken:
+            # Sites remember their pattern by name: two patterns must not share one.
+            reader.problem(f"events.patterns[{index}].name", f"{pattern.name!r} is already the name "
+                           "of another pattern; pick a unique name")
+            continue
+        taken.add(pattern.name)
+        patterns.append(pattern)
+
+    owners = []
+    raw_owners = value.get("owners", {})
+    if not isinstance(raw_owners, dict):
+        reader.problem("events.owners",
+                       f"expected a table of event id -> module, got {_describe(raw_owners)}")
+        raw_owners = {}
+    for event, owner in raw_owners.items():
+        if not isinstance(owner, str):
+            reader.problem(f"events.owners.{event}", f"expected a module name, got {_describe(owner)}")
+            continue
+        name = _module_name(reader, f"events.owners.{event}", owner)
+        if name:
+            owners.append((event, name))
+
+    declarations = []
+    raw_declare = value.get("declare", {})
+    if not isinstance(raw_declare, dict):
+        reader.problem("events.declare", f"expected a table of module -> {{publishes, consumes}}, "
+                       f"got {_describe(raw_declare)}")
+        raw_declare = {}
+    for module, table in raw_declare.items():
+        key = f"events.declare.{module}"
+        name = _module_name(reader, key, module)
+        if not isinstance(table, dict):
+            reader.problem(key,
+                           f"expected a table with 'publishes' and/or 'consumes', got {_describe(table)}")
+            continue
+        _unknown(reader, key, table, ("publishes", "consumes"))
+        for field_name, kind in (("publishes", "publish"), ("consumes", "consume")):
+            for event in reader.string_list(table, field_name, allow_string=True):
+                if not _EVENT_ID_RE.match(event):
+                    reader.problem(f"{key}.{field_name}",
+                                   f"expected an event id without spaces, got {event!r}")
+                elif name:
+                    line = _declaration_line(reader.text, module, event)
+                    declarations.append(EventDeclaration(name, kind, event, line))
+    return EventSettings(tuple(presets), tuple(patterns), tuple(owners), tuple(declarations))
+
+
+def _parse_pattern(reader: _Reader, key: str, table: Any) -> Optional[EventPattern]:
+    if not isinstance(table, dict):
+        reader.problem(key, f"expected a table with 'kind', 'call' and 'event', got {_describe(table)}")
+        return None
+    _unknown(reader, key, table, _PATTERN_KEYS)
+    ok = True
+    kind = table.get("kind")
+    if kind not in KINDS:
+        reader.problem(f"{key}.kind", f"expected one of {', '.join(KINDS)}, got {_describe(kind)}")
+        ok = False
+    call = table.get("call")
+    if not isinstance(call, str) or not re.match(r"^[\w.*?\[\]!]+$", call or ""):
+        reader.problem(f"{key}.call", f"expected a call name or glob like '*.publish', got {_describe(call)}")
+        ok = False
+    places = table.get("event")
+    if isinstance(places, str):
+        places = [places]
+    if (
+        not isinstance(places, list) or not places
+        or not all(isinstance(p, str) and PLACE_RE.match(p) for p in places)
+    ):
+        reader.problem(f"{key}.event", "expected where the event is: 'arg:0', 'kw:NAME', 'args', 'object' "
+                       f"or (define only) 'target', or a list of them; got {_describe(places)}")
+        ok = False
+    elif "target" in places and kind != "define":
+        reader.problem(f"{key}.event", "'target' (the assigned name) only makes sense with kind = 'define'")
+        ok = False
+    accepts = table.get("accepts", "any")
+    if accepts not in ACCEPTS:
+        reader.problem(f"{key}.accepts", f"expected one of {', '.join(ACCEPTS)}, got {_describe(accepts)}")
+        ok = False
+    defined = table.get("defined", False)
+    if not isinstance(defined, bool):
+        reader.problem(f"{key}.defined", f"expected true or false, got {_describe(defined)}")
+        ok = False
+    known = reader.string_list(table, "known", allow_string=True)
+    name = table.get("name", key)
+    if not isinstance(name, str) or not name:
+        reader.problem(f"{key}.name", f"expected a string, got {_describe(name)}")
+        ok = False
+    if not ok:
+        return None
+    return EventPattern(name, kind, call, tuple(places), accepts, defined, known)
+
+
+def _declaration_line(text: str, module: str, event: str) -> int:
+    """The line of ``event`` inside the ``declare."<module>"`` table, else of the table."""
+    lines = text.splitlines()
+    start = None
+    for number, line in enumerate(lines, 1):
+        if "declare" in line and module in line:
+            start = number
+            break
+    if start is None:
+        return 1
+    for number in range(start, len(lines) + 1):
+        if event in lines[number - 1]:
+            return number
+        if number > start and lines[number - 1].lstrip().startswith("["):
+            break
+    return start

@@ -8,14 +8,20 @@ standard library's ``ast`` and never imported or executed.
 from __future__ import annotations
 
 import ast
+import bisect
+import fnmatch
 import io
 import re
 import tokenize
 import warnings
+from typing import NamedTuple, Optional
 
-from depcheck.model import FileFacts, ImportFact, ParseFailure, Suppression
+from depcheck.config import EventSettings
+from depcheck.model import Alias, EventSite, FileFacts, ImportFact, ParseFailure, Suppression
+from depcheck.patterns import CONSUME, DEFINE, PUBLISH, EventPattern
 
 _SUPPRESSION_RE = re.compile(r"#\s*depcheck:\s*ignore\b(?:\[([^\]]*)\])?")
+_DECLARATION_RE = re.compile(r"#\s*depcheck:\s*(publishes|consumes)\s+([^\s#,]+(?:[ \t]*,[ \t]*[^\s#,]+)*)")
 
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
@@ -32,8 +38,12 @@ def decode_source(data: bytes) -> str:
     return data.decode(encoding)
 
 
-def extract(data: bytes) -> FileFacts:
-    """Facts of one file. Never raises for bad source: it becomes ``FileFacts.error``."""
+def extract(data: bytes, events: Optional[EventSettings] = None) -> FileFacts:
+    """Facts of one file. Never raises for bad source: it becomes ``FileFacts.error``.
+
+    With ``events``, also the file's event sites and module-level aliases; the
+    result then depends on the bytes and the event patterns only.
+    """
     try:
         text = decode_source(data)
     except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
@@ -56,8 +66,25 @@ def extract(data: bytes) -> FileFacts:
         return FileFacts(error=ParseFailure(1, 1, "too deeply nested for Python's parser"))
     lines = text.splitlines()
     imports = _imports(tree, lines)
-    suppressions = _suppressions(text) if "depcheck" in text else ()
-    return FileFacts(imports=imports, suppressions=suppressions)
+    suppressions: tuple[Suppression, ...] = ()
+    declared: tuple[EventSite, ...] = ()
+    if "depcheck" in text:
+        suppressions, declared = _comments(text)
+    aliases: tuple[Alias, ...] = ()
+    sites: tuple[EventSite, ...] = ()
+    if events is not None and events.patterns:
+        try:
+            aliases, sites = _events(tree, text, lines, events.patterns)
+        except RecursionError:
+            # Resolving ``a.f().g().h()...`` recurses once per call in the chain; a
+            # chain the parser accepts can still be too long for that.
+            aliases, sites = (), ()
+    return FileFacts(
+        imports=imports,
+        suppressions=suppressions,
+        aliases=aliases,
+        events=tuple(sorted(set(sites + declared))),
+    )
 
 
 def _reason(exc: BaseException) -> str:
@@ -130,21 +157,465 @@ def _import_facts(
     ]
 
 
-def _suppressions(text: str) -> tuple[Suppression, ...]:
+def _comments(text: str) -> tuple[tuple[Suppression, ...], tuple[EventSite, ...]]:
+    """Suppressions and inline event declarations (``# depcheck: publishes orders.created``)."""
     found: list[Suppression] = []
+    declared: list[EventSite] = []
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
     except (tokenize.TokenError, SyntaxError, IndentationError):
-        return ()
+        return (), ()
     for token in tokens:
         if token.type != tokenize.COMMENT:
             continue
         match = _SUPPRESSION_RE.search(token.string)
-        if match is None:
+        if match is not None:
+            rules: tuple[str, ...] = ()
+            if match.group(1) is not None:
+                rules = tuple(sorted({r.strip() for r in match.group(1).split(",") if r.strip()}))
+            found.append(Suppression(token.start[0], rules))
+        declaration = _DECLARATION_RE.search(token.string)
+        if declaration is not None:
+            kind = PUBLISH if declaration.group(1) == "publishes" else CONSUME
+            for event in declaration.group(2).split(","):
+                declared.append(EventSite(
+                    token.start[0], token.start[1] + 1, kind, event.strip(),
+                    pattern="inline", text=token.string.strip(),
+                ))
+    return tuple(found), tuple(declared)
+
+
+# --------------------------------------------------------------------------- events
+
+
+class Ref(NamedTuple):
+    """What an expression names, as far as this file can tell (see EventSite)."""
+
+    event: str
+    topic: bool = False
+    level: int = 0
+    own: bool = False
+
+    def attr(self, name: str) -> Optional[Ref]:
+        return None if self.topic else self._replace(event=f"{self.event}.{name}")
+
+
+# A name bound locally (a parameter, an assignment in a function) hides the
+# module-level binding: ``SHADOWED`` marks it so nothing resolves through it.
+SHADOWED = Ref("")
+
+
+def _dotted(node: ast.expr) -> Optional[str]:
+    """``a.b.c`` as written; a call in the chain shows as ``()`` (``signal("x").send`` -> ``().send``)."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    elif isinstance(node, ast.Call):
+        parts.append("()")
+    else:
+        return None
+    return ".".join(reversed(parts))
+
+
+def _import_refs(node: ast.stmt) -> list[tuple[str, Ref]]:
+    if isinstance(node, ast.Import):
+        return [
+            (alias.asname, Ref(alias.name)) if alias.asname
+            else (alias.name.split(".")[0], Ref(alias.name.split(".")[0]))
+            for alias in node.names
+        ]
+    assert isinstance(node, ast.ImportFrom)
+    base = node.module or ""
+    return [
+        (alias.asname or alias.name, Ref(f"{base}.{alias.name}" if base else alias.name, level=node.level))
+        for alias in node.names
+        if alias.name != "*"
+    ]
+
+
+def _bound_names(body: list[ast.stmt]) -> set[str]:
+    """Names a function body binds, not looking inside nested functions or classes."""
+    names: set[str] = set()
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            stack.extend(node.decorator_list)
             continue
-        rules: tuple[str, ...] = ()
-        if match.group(1) is not None:
-            rules = tuple(sorted({r.strip() for r in match.group(1).split(",") if r.strip()}))
-        found.append(Suppression(token.start[0], rules))
-    return tuple(found)
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update(local for local, _ in _import_refs(node))
+        elif isinstance(node, ast.Global):
+            names.difference_update(node.names)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def _arguments(args: ast.arguments) -> set[str]:
+    every = [*getattr(args, "posonlyargs", []), *args.args, *args.kwonlyargs]
+    every += [a for a in (args.vararg, args.kwarg) if a is not None]
+    return {a.arg for a in every}
+
+
+class _Events:
+    """One file's event sites: a module-level pass for bindings, then one walk over calls."""
+
+    def __init__(self, tree: ast.Module, lines: list[str], patterns: tuple[EventPattern, ...]) -> None:
+        self.lines = lines
+        self.patterns = [p for p in patterns if p.kind != DEFINE]
+        self.defines = [p for p in patterns if p.kind == DEFINE]
+        # Patterns by the last name of their call glob, so each call only tries its own.
+        self.index: dict[str, list[tuple[int, EventPattern]]] = {}
+        self.wild: list[tuple[int, EventPattern]] = []
+        for position, pattern in enumerate(patterns):
+            last = pattern.call.rsplit(".", 1)[-1]
+            if last.isidentifier():
+                self.index.setdefault(last, []).append((position, pattern))
+            else:
+                self.wild.append((position, pattern))
+        self.hit_lines: Optional[list[int]] = []  # lines naming a pattern; None: every line
+        self.module: dict[str, Ref] = {}
+        self.classes: dict[str, tuple[dict[str, ast.expr], list[str]]] = {}
+        self.sites: list[EventSite] = []
+        self.scopes: list[dict[str, Ref]] = []  # function scopes, innermost last
+        self.class_stack: list[Optional[str]] = []
+        self.tree = tree
+
+    # ------------------------------------------------------------ module-level bindings
+
+    def bind_module(self) -> list[Alias]:
+        aliases: dict[str, Alias] = {}
+        stack: list[list[ast.stmt]] = [self.tree.body]
+        # Walk module-level statements in source order (if/try bodies included).
+        ordered: list[ast.stmt] = []
+        while stack:
+            body = stack.pop()
+            for index, node in enumerate(body):
+                ordered.append(node)
+                nested: list[list[ast.stmt]] = []
+                if isinstance(node, ast.If):
+                    nested = [node.body, node.orelse]
+                elif isinstance(node, _TRY_NODES):
+                    nested = [node.body, *(h.body for h in node.handlers), node.orelse, node.finalbody]
+                if nested:
+                    stack.append(body[index + 1:])
+                    stack.extend(reversed(nested))
+                    break
+        for node in ordered:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for local, ref in _import_refs(node):
+                    self.module[local] = ref
+                    aliases[local] = Alias(local, ref.event, ref.level)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.module[node.name] = Ref(node.name, own=True)
+                aliases.pop(node.name, None)
+                if isinstance(node, ast.ClassDef):
+                    self._bind_class(node)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names = [t.id for t in targets if isinstance(t, ast.Name)]
+                if names:
+                    self._bind_assignment(names, node.value, aliases)
+        return sorted(aliases.values())
+
+    def _bind_assignment(self, names: list[str], value: ast.expr, aliases: dict[str, Alias]) -> None:
+        ref: Optional[Ref] = None
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            ref = Ref(value.value, topic=True)
+        elif isinstance(value, (ast.Name, ast.Attribute)):
+            ref = self.resolve(value)
+        elif isinstance(value, ast.Call):
+            ref = self._define(value, names[0])
+        for name in names:
+            if ref is None or ref is SHADOWED:
+                self.module[name] = Ref(name, own=True)
+                aliases.pop(name, None)
+            else:
+                self.module[name] = ref
+                aliases[name] = Alias(name, ref.event, ref.level, ref.topic, ref.own)
+
+    def _define(self, call: ast.Call, target: Optional[str]) -> Optional[Ref]:
+        """A define site for ``call`` if a define pattern matches; the topic it names, if any."""
+        candidates = [p for p in self._candidates(call.func) if p.kind == DEFINE]
+        names = self._callee(call.func) if candidates else ()
+        for pattern in candidates:
+            if not self._matches(pattern, call.func, names):
+                continue
+            if "target" in pattern.event:
+                if target is not None:
+                    self._site(call, DEFINE, Ref(target, own=True), pattern)
+                    return None
+                continue
+            for expr in self._place(pattern, call):
+                if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+                    ref = Ref(expr.value, topic=True)
+                    self._site(call, DEFINE, ref, pattern)
+                    return ref
+        return None
+
+    def _bind_class(self, node: ast.ClassDef) -> None:
+        attributes: dict[str, ast.expr] = {}
+        for statement in node.body:
+            if isinstance(statement, ast.Assign) and isinstance(statement.value, (ast.Name, ast.Attribute)):
+                for target in statement.targets:
+                    if isinstance(target, ast.Name):
+                        attributes[target.id] = statement.value
+        bases = [b.id for b in node.bases if isinstance(b, ast.Name)]
+        self.classes[node.name] = (attributes, bases)
+
+    # ------------------------------------------------------------ resolution
+
+    def lookup(self, name: str) -> Optional[Ref]:
+        for scope in reversed(self.scopes):
+            if name in scope:
+                found = scope[name]
+                return None if found is SHADOWED else found
+        return self.module.get(name)
+
+    def _class_attribute(self, attr: str) -> Optional[ast.expr]:
+        """``self.attr`` inside a method: the class attribute, looked up through same-module bases."""
+        current = next((c for c in reversed(self.class_stack) if c), None)
+        seen: set[str] = set()
+        todo = [current] if current else []
+        while todo:
+            name = todo.pop(0)
+            if name in seen or name not in self.classes:
+                continue
+            seen.add(name)
+            attributes, bases = self.classes[name]
+            if attr in attributes:
+                return attributes[attr]
+            todo.extend(bases)
+        return None
+
+    def resolve(self, node: ast.expr) -> Optional[Ref]:
+        """The reference an expression names, or None when this file cannot tell."""
+        attrs: list[str] = []
+        while isinstance(node, ast.Attribute):
+            attrs.append(node.attr)
+            node = node.value
+        attrs.reverse()
+        ref: Optional[Ref]
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and not attrs:
+            return Ref(node.value, topic=True)
+        if isinstance(node, ast.Call):
+            ref = self._called(node)
+        elif isinstance(node, ast.Name):
+            if node.id in ("self", "cls") and attrs and self.lookup(node.id) is None:
+                held = self._class_attribute(attrs[0])
+                if held is None:
+                    return None
+                # A class attribute's value is evaluated at class level: in module scope.
+                scopes, self.scopes = self.scopes, []
+                try:
+                    ref, attrs = self.resolve(held), attrs[1:]
+                finally:
+                    self.scopes = scopes
+            else:
+                ref = self.lookup(node.id)
+        else:
+            return None
+        for attr in attrs:
+            if ref is None:
+                return None
+            ref = ref.attr(attr)
+        return ref
+
+    def _called(self, call: ast.Call) -> Optional[Ref]:
+        """``E(...)`` names E when E looks like a class; ``signal("x")`` names the topic x."""
+        topic = self._define(call, None) if self.defines else None
+        if topic is not None:
+            return topic
+        ref = self.resolve(call.func) if isinstance(call.func, (ast.Name, ast.Attribute)) else None
+        if ref is not None and not ref.topic and ref.event.rsplit(".", 1)[-1][:1].isupper():
+            return ref
+        return None
+
+    def _callee(self, func: ast.expr) -> tuple[str, ...]:
+        """The names a call target goes by: as written and, through imports, as resolved."""
+        written = _dotted(func)
+        if written is None:
+            return ()
+        if "()" in written:
+            return (written,)
+        ref = self.resolve(func)
+        if ref is None or ref.own or ref.level or ref.topic or ref.event == written:
+            return (written,)
+        return (written, ref.event)
+
+    def _matches(
+        self, pattern: EventPattern, func: ast.expr, names: Optional[tuple[str, ...]] = None
+    ) -> bool:
+        if names is None:
+            names = self._callee(func)
+        return any(fnmatch.fnmatchcase(name, pattern.call) for name in names)
+
+    def _place(self, pattern: EventPattern, call: ast.Call) -> list[ast.expr]:
+        for place in pattern.event:
+            found: list[ast.expr] = []
+            if place.startswith("arg:"):
+                index = int(place[4:])
+                head = call.args[: index + 1]
+                # After a ``*args`` nobody can tell which argument is the N-th.
+                if len(head) > index and not any(isinstance(a, ast.Starred) for a in head):
+                    found = [head[index]]
+            elif place.startswith("kw:"):
+                found = [k.value for k in call.keywords if k.arg == place[3:]]
+            elif place == "args":
+                found = [a for a in call.args if not isinstance(a, ast.Starred)]
+            elif place == "object" and isinstance(call.func, ast.Attribute):
+                found = [call.func.value]
+            if found:
+                expanded: list[ast.expr] = []
+                for expr in found:
+                    # ``receiver([a, b])``, ``subscribe(["a", "b"])``: several events. A
+                    # tuple sent or published is a message's payload, not its topics.
+                    if pattern.kind != PUBLISH and isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+                        expanded.extend(e for e in expr.elts if not isinstance(e, ast.Starred))
+                    else:
+                        expanded.append(expr)
+                return expanded
+        return []
+
+    def _site(self, node: ast.expr, kind: str, ref: Ref, pattern: EventPattern) -> None:
+        line = node.lineno
+        text = self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
+        self.sites.append(EventSite(
+            line, node.col_offset + 1, kind, ref.event, ref.topic, ref.level, ref.own, pattern.name, text
+        ))
+
+    # ------------------------------------------------------------ the walk
+
+    def _candidates(self, func: ast.expr) -> list[EventPattern]:
+        """The patterns a call could match, judged by its last name (also through an import alias)."""
+        if isinstance(func, ast.Attribute):
+            words = [func.attr]
+        elif isinstance(func, ast.Name):
+            words = [func.id]
+            ref = self.lookup(func.id)
+            if ref is not None and not ref.topic:
+                words.append(ref.event.rsplit(".", 1)[-1])
+        else:
+            return []
+        found = [entry for word in dict.fromkeys(words) for entry in self.index.get(word, ())]
+        return [pattern for _, pattern in sorted(found + self.wild, key=lambda e: e[0])]
+
+    def match_call(self, call: ast.Call) -> None:
+        candidates = self._candidates(call.func)
+        if not candidates:
+            return
+        names = self._callee(call.func)
+        if not names:
+            return
+        for pattern in candidates:
+            if pattern.kind == DEFINE or not self._matches(pattern, call.func, names):
+                continue
+            for expr in self._place(pattern, call):
+                ref = self.resolve(expr)
+                if ref is not None and ref.event and not (pattern.accepts == "topic" and ref.own):
+                    self._site(call, pattern.kind, ref, pattern)
+        if self.defines:
+            self._define(call, None)
+
+    def walk(self, node: ast.AST) -> None:
+        stack: list[tuple[ast.AST, int]] = [(node, 0)]
+        while stack:
+            current, depth = stack.pop()
+            if depth < 0:  # leaving a scope pushed below
+                if depth == -1:
+                    self.scopes.pop()
+                self.class_stack.pop()
+                continue
+            if isinstance(current, ast.stmt) and not self._may_hold_site(current):
+                continue
+            if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                if not isinstance(current, ast.Lambda):
+                    for decorator in current.decorator_list:
+                        self._decorator(decorator)
+                        stack.append((decorator, 0))
+                for default in (*current.args.defaults, *current.args.kw_defaults):
+                    if default is not None:
+                        stack.append((default, 0))
+                scope = dict.fromkeys(_arguments(current.args), SHADOWED)
+                body = current.body if isinstance(current.body, list) else [current.body]
+                for name in _bound_names(body) if isinstance(current.body, list) else ():
+                    scope.setdefault(name, SHADOWED)
+                for statement in body:
+                    for inner in ast.walk(statement) if isinstance(statement, ast.stmt) else ():
+                        if isinstance(inner, (ast.Import, ast.ImportFrom)):
+                            scope.update(_import_refs(inner))
+                self.scopes.append(scope)
+                self.class_stack.append(None)
+                stack.append((current, -1))
+                stack.extend((child, 0) for child in reversed(body))
+                continue
+            if isinstance(current, ast.ClassDef):
+                for decorator in current.decorator_list:
+                    self._decorator(decorator)
+                    stack.append((decorator, 0))
+                stack.extend((b, 0) for b in current.bases)
+                # Methods see ``self.x`` through this class; names bound in the class body
+                # are not visible inside them, so no scope is pushed for the body itself.
+                self.class_stack.append(current.name if not self.scopes else None)
+                stack.append((current, -2))
+                stack.extend((child, 0) for child in reversed(current.body))
+                continue
+            if isinstance(current, ast.Call):
+                self.match_call(current)
+            stack.extend((child, 0) for child in ast.iter_child_nodes(current))
+
+    def _may_hold_site(self, node: ast.stmt) -> bool:
+        """Whether a pattern's name occurs on any line of the statement (decorators included)."""
+        if self.hit_lines is None:
+            return True
+        start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+        end = getattr(node, "end_lineno", None) or start
+        index = bisect.bisect_left(self.hit_lines, start)
+        return index < len(self.hit_lines) and self.hit_lines[index] <= end
+
+    def _decorator(self, decorator: ast.expr) -> None:
+        # ``@sig.connect`` is ``sig.connect(handler)``: a call with the handler as its argument.
+        if isinstance(decorator, (ast.Name, ast.Attribute)):
+            self.match_call(ast.Call(func=decorator, args=[], keywords=[], lineno=decorator.lineno,
+                                     col_offset=decorator.col_offset))
+
+
+def _events(
+    tree: ast.Module, text: str, lines: list[str], patterns: tuple[EventPattern, ...]
+) -> tuple[tuple[Alias, ...], tuple[EventSite, ...]]:
+    events = _Events(tree, lines, patterns)
+    aliases = events.bind_module()
+    # Walking every expression costs about as much as parsing: skip files, and
+    # then statements, that cannot hold a site because no pattern's name (nor a
+    # local alias of one) occurs in them.
+    words = {pattern.word for pattern in patterns}
+    if not any(word in text for word in words):
+        return tuple(aliases), tuple(events.sites)
+    # A glob's name can be anywhere, and a lone "\r" ends a line for Python but not
+    # for the count below: walk everything then.
+    if not all(p.exact_word for p in patterns) or "\r" in text and "\r" in text.replace("\r\n", ""):
+        events.hit_lines = None
+    else:
+        words.update(a.name for a in aliases if a.target.rsplit(".", 1)[-1] in words)
+        finder = re.compile(r"\b(?:{})\b".format("|".join(re.escape(w) for w in sorted(words))))
+        line, last = 1, 0
+        hits: list[int] = []
+        for match in finder.finditer(text):
+            line += text.count("\n", last, match.start())
+            last = match.start()
+            if not hits or hits[-1] != line:
+                hits.append(line)
+        events.hit_lines = hits
+    events.walk(tree)
+    return tuple(aliases), tuple(events.sites)
 

@@ -20,6 +20,7 @@ from depcheck.graph import Keep
 from depcheck.model import (
     DEPENDENCY_RULES,
     ERROR,
+    EVENT_RULES,
     RULE_PARSE_ERROR,
     RULE_STALE_BASELINE,
     RULE_UNUSED_IGNORE,
@@ -95,11 +96,11 @@ class Ignores:
                         used_exceptions.add(exception.key)
         warnings = []
         for (path, line), suppression in sorted(self.comments.items()):
-            unknown = [r for r in suppression.rules if r not in DEPENDENCY_RULES]
+            unknown = [r for r in suppression.rules if r not in DEPENDENCY_RULES + EVENT_RULES]
             if unknown:
                 message = (
                     f"unknown rule {', '.join(repr(r) for r in unknown)} in suppression; "
-                    f"known rules: {', '.join(DEPENDENCY_RULES)}"
+                    f"known rules: {', '.join(DEPENDENCY_RULES + EVENT_RULES)}"
                 )
             elif (path, line) not in used_comments:
                 what = ", ".join(suppression.rules) or "any rule"

@@ -12,12 +12,25 @@ Edge targets follow grimp's conventions so results can be compared with it:
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Optional
 
 import networkx as nx
 
-from depcheck.model import Evidence, FileFacts, ImportFact, ParseFailure, SourceFile
+from depcheck.config import EventSettings
+from depcheck.model import (
+    Alias,
+    CatalogEvent,
+    EventSite,
+    Evidence,
+    FileFacts,
+    ImportFact,
+    ParseFailure,
+    SourceFile,
+    matches,
+)
+from depcheck.patterns import CONSUME, DEFINE, PUBLISH, EventPattern
 
 Adjacency = Mapping[str, Mapping[str, tuple[Evidence, ...]]]
 Keep = Callable[[Evidence], bool]
@@ -92,6 +105,7 @@ class DependencyGraph:
     graph: nx.DiGraph
     external: dict[str, tuple[Evidence, ...]] = field(default_factory=dict)
     parse_failures: dict[str, ParseFailure] = field(default_factory=dict)
+    events: tuple[CatalogEvent, ...] = ()
 
     @property
     def modules(self) -> list[str]:
@@ -119,6 +133,14 @@ class DependencyGraph:
             return self.external
         return {m: kept for m, ev in self.external.items() if (kept := tuple(e for e in ev if keep(e)))}
 
+    def ignored_event_sites(self, keep: Optional[Keep] = None) -> frozenset[Evidence]:
+        """The publish/consume sites ``keep`` rejects: hygiene rules do not report them."""
+        if keep is None:
+            return frozenset()
+        return frozenset(
+            e for event in self.events for e in (*event.publishers, *event.consumers) if not keep(e)
+        )
+
 
 def build_graph(
     files: Iterable[SourceFile],
@@ -126,8 +148,14 @@ def build_graph(
     packages: Iterable[str],
     *,
     type_checking_imports: bool = True,
+    events: Optional[EventSettings] = None,
+    config_file: str = "",
 ) -> DependencyGraph:
-    """The module graph; ``facts`` is keyed by module name."""
+    """The module graph; ``facts`` is keyed by module name.
+
+    With ``events``, publish and consume sites (and the config's declarations,
+    located in ``config_file``) become edges to the events' owners.
+    """
     by_module = {f.module: f for f in sorted(files, key=lambda f: f.module)}
     resolver = Resolver(by_module, packages)
     edges: dict[tuple[str, str], list[Evidence]] = {}
@@ -150,6 +178,18 @@ def build_graph(
                     external.setdefault(name, []).append(evidence)
                 else:
                     edges.setdefault((name, resolved.target), []).append(evidence)
+    catalog: tuple[CatalogEvent, ...] = ()
+    if events is not None:
+        linker = EventLinker(by_module, facts, resolver, events)
+        catalog = linker.link(config_file)
+        for event in catalog:
+            for evidence in (*event.publishers, *event.consumers):
+                if not linker.makes_edge(evidence, event):
+                    continue
+                if event.external:
+                    external.setdefault(evidence.source, []).append(evidence)
+                else:
+                    edges.setdefault((evidence.source, evidence.target), []).append(evidence)
     graph = nx.DiGraph()
     graph.add_nodes_from(by_module)
     for (source, target), evidence in sorted(edges.items()):
@@ -159,4 +199,213 @@ def build_graph(
         graph=graph,
         external={m: tuple(sorted(set(ev))) for m, ev in sorted(external.items())},
         parse_failures=failures,
+        events=catalog,
     )
+
+
+# --------------------------------------------------------------------------- events
+
+
+def _qualify_relative(module: SourceFile, name: str, level: int) -> Optional[str]:
+    if level == 0:
+        return name
+    return relative_base(module, ImportFact(line=0, column=0, module=name, level=level, is_from=True))
+
+
+def _class_like(name: str) -> bool:
+    """``OrderCreated`` or ``E``, not ``MAXCODE`` nor ``order_created``."""
+    bare = name.lstrip("_")
+    return bare[:1].isupper() and (len(bare) == 1 or not bare.isupper())
+
+
+class EventLinker:
+    """Turns every file's event sites into one catalog: canonical ids, owners, sites.
+
+    Needs all files at once: which module defines a name, whether an object is
+    a ``Signal()`` someone defined, and what a re-export or a topic constant in
+    another module stands for are only known here.
+    """
+
+    def __init__(
+        self,
+        files: Mapping[str, SourceFile],
+        facts: Mapping[str, FileFacts],
+        resolver: Resolver,
+        settings: EventSettings,
+    ) -> None:
+        self.files = files
+        self.facts = facts
+        self.resolver = resolver
+        self.settings = settings
+        self.aliases: dict[str, dict[str, Alias]] = {
+            name: {a.name: a for a in f.aliases} for name, f in facts.items() if f.aliases
+        }
+        self.patterns: dict[str, EventPattern] = {}
+        for pattern in settings.patterns:
+            self.patterns.setdefault(pattern.name, pattern)
+
+    # ------------------------------------------------------------ naming
+
+    def module_prefix(self, name: str) -> Optional[str]:
+        """The longest analysed module that ``name`` is strictly inside."""
+        head = name.rpartition(".")[0]
+        while head:
+            if head in self.files:
+                return head
+            head = head.rpartition(".")[0]
+        return None
+
+    def canonical(self, name: str) -> tuple[str, bool]:
+        """Follow re-exports, aliases and topic constants to the name's definition."""
+        seen = {name}
+        for _ in range(50):
+            module = self.module_prefix(name)
+            if module is None:
+                break
+            first, _, tail = name[len(module) + 1:].partition(".")
+            alias = self.aliases.get(module, {}).get(first)
+            if alias is None:
+                break
+            if alias.topic:
+                return (alias.target, True) if not tail else (name, False)
+            if alias.own:
+                target: Optional[str] = f"{module}.{alias.target}"
+            else:
+                target = _qualify_relative(self.files[module], alias.target, alias.level)
+            if not target:
+                break
+            name = f"{target}.{tail}" if tail else target
+            if name in seen:
+                break
+            seen.add(name)
+        return name, False
+
+    def site_id(self, module: str, site: EventSite) -> Optional[tuple[str, bool]]:
+        if site.topic:
+            return site.event, True
+        if site.own:
+            return self.canonical(f"{module}.{site.event}")
+        name = _qualify_relative(self.files[module], site.event, site.level)
+        return self.canonical(name) if name else None
+
+    # ------------------------------------------------------------ owners
+
+    def owner_module(self, owner: str) -> tuple[str, bool]:
+        """The node an edge to ``owner`` points at: the module itself, a package's ``__init__``,
+        or, for a package without one, its first module (so the edge stays inside the owner's
+        component); a name that is no module falls back to its nearest parent."""
+        if owner in self.files:
+            return owner, False
+        if not self.resolver.is_internal(owner):
+            return owner, True
+        inside = next((m for m in sorted(self.files) if m.startswith(owner + ".")), None)
+        return inside or self.resolver.nearest(owner) or owner, False
+
+    def owner(self, event: str, topic: bool, definers: Mapping[str, str]) -> Optional[str]:
+        configured = self.settings.owner_of(event)
+        if configured is not None:
+            return configured
+        if topic:
+            return definers.get(event)
+        defined_in = self.module_prefix(event)
+        if defined_in is not None:
+            return defined_in
+        if self.resolver.is_internal(event):
+            return self.resolver.nearest(event)
+        return event.rpartition(".")[0] or None
+
+    # ------------------------------------------------------------ linking
+
+    def _allowed(self, pattern: Optional[EventPattern], event: str, topic: bool, defined: set[str]) -> bool:
+        if pattern is None:  # declarations are taken at their word
+            return True
+        if pattern.accepts == "topic" and not topic or pattern.accepts in ("name", "class") and topic:
+            return False
+        if pattern.accepts == "class" and not _class_like(event.rsplit(".", 1)[-1]):
+            return False
+        if pattern.defined:
+            return event in defined or any(fnmatch.fnmatchcase(event, k) for k in pattern.known)
+        return True
+
+    def link(self, config_file: str) -> tuple[CatalogEvent, ...]:
+        resolved: list[tuple[str, EventSite, str, bool]] = []
+        defined: set[str] = set()
+        definers: dict[str, str] = {}
+        declared: list[tuple[str, EventSite, str]] = []
+        for module in sorted(self.files):
+            file_facts = self.facts.get(module)
+            for site in file_facts.events if file_facts else ():
+                if site.pattern == "inline":
+                    declared.append((module, site, self.files[module].path))
+                    continue
+                found = self.site_id(module, site)
+                if found is None:
+                    continue
+                event, topic = found
+                resolved.append((module, site, event, topic))
+                if site.kind == DEFINE:
+                    defined.add(event)
+                    if topic:
+                        definers.setdefault(event, module)
+        for declaration in self.settings.declarations:
+            module, _ = self.owner_module(declaration.module)
+            site = EventSite(
+                declaration.line, 1, declaration.kind, declaration.event, pattern="config",
+                text=f'{declaration.kind}s = ["{declaration.event}"]',
+            )
+            declared.append((module, site, config_file))
+
+        entries: dict[str, dict] = {}
+
+        def entry(event: str, topic: bool) -> dict:
+            if event not in entries:
+                owner = self.owner(event, topic, definers)
+                external = owner is not None and not self.resolver.is_internal(owner)
+                target = self.owner_module(owner)[0] if owner is not None else ""
+                entries[event] = {
+                    "topic": topic, "owner": owner, "external": external, "target": target,
+                    DEFINE: set(), PUBLISH: set(), CONSUME: set(),
+                }
+            return entries[event]
+
+        for module, site, event, topic in resolved:
+            if not self._allowed(self.patterns.get(site.pattern), event, topic, defined):
+                continue
+            data = entry(event, topic)
+            path = self.files[module].path
+            data[site.kind].add(
+                Evidence(path, site.line, site.column, module, data["target"], site.kind, site.text, event)
+            )
+        for module, site, path in declared:
+            if site.event in entries:
+                event, topic = site.event, entries[site.event]["topic"]
+            else:
+                # A declared id is an object's name if it lies inside the analysed
+                # packages; anything else is a topic string.
+                event, topic = self.canonical(site.event)
+                if not topic:
+                    topic = self.module_prefix(event) is None and not self.resolver.is_internal(event)
+            data = entry(event, topic)
+            data[site.kind].add(
+                Evidence(path, site.line, site.column, module, data["target"], site.kind, site.text, event)
+            )
+        return tuple(
+            CatalogEvent(
+                id=event,
+                owner=data["owner"],
+                topic=data["topic"],
+                external=data["external"],
+                definitions=tuple(sorted(data[DEFINE])),
+                publishers=tuple(sorted(data[PUBLISH])),
+                consumers=tuple(sorted(data[CONSUME])),
+            )
+            for event, data in sorted(entries.items())
+        )
+
+    def makes_edge(self, evidence: Evidence, event: CatalogEvent) -> bool:
+        """Publishing or consuming an event makes an edge to its owner, except from inside the owner."""
+        if event.owner is None or not evidence.target:
+            return False
+        if not event.external and matches(evidence.source, event.owner):
+            return False
+        return evidence.source != evidence.target

@@ -23,6 +23,12 @@ RULE_FORBIDDEN = "forbidden"
 RULE_PARSE_ERROR = "parse-error"
 RULE_UNUSED_IGNORE = "unused-ignore"
 RULE_STALE_BASELINE = "stale-baseline"
+RULE_EVENT_NOT_PUBLISHED = "event-not-published"
+RULE_EVENT_NOT_CONSUMED = "event-not-consumed"
+RULE_EVENT_NO_OWNER = "event-no-owner"
+
+# Event hygiene warnings; a suppression on a site's line takes that site out of them.
+EVENT_RULES = (RULE_EVENT_NOT_PUBLISHED, RULE_EVENT_NOT_CONSUMED, RULE_EVENT_NO_OWNER)
 
 # Rules that judge dependencies; only these can be suppressed on a line.
 DEPENDENCY_RULES = (RULE_LAYER, RULE_INDEPENDENCE, RULE_CYCLE, RULE_FORBIDDEN)
@@ -80,6 +86,24 @@ RULE_DOCS: dict[str, RuleDoc] = {
         "A '# depcheck: ignore' comment or a config exception matches no dependency a rule would "
         "report, or names an unknown rule.",
         "Remove it (depcheck check --remove-unused-ignores edits the comments), or fix its rule names.",
+    ),
+    RULE_EVENT_NOT_PUBLISHED: RuleDoc(
+        "An event is consumed but never published",
+        "A module consumes an event that no analysed module publishes and no declaration says is "
+        "published elsewhere: the handler may be dead, or the publisher is hidden from depcheck.",
+        "Remove the handler, or declare the publisher ('# depcheck: publishes ID' or "
+        "[tool.depcheck.events.declare]).",
+    ),
+    RULE_EVENT_NOT_CONSUMED: RuleDoc(
+        "An event is published but never consumed",
+        "A module publishes an event that nothing in the analysed code consumes.",
+        "Remove the publish call, or declare its consumers when they live in another service.",
+    ),
+    RULE_EVENT_NO_OWNER: RuleDoc(
+        "A topic has no owner",
+        "A topic string is published or consumed, but no module defines it and no "
+        "[tool.depcheck.events.owners] glob assigns it, so it creates no dependency.",
+        "Assign the topic to the module that owns it in [tool.depcheck.events.owners].",
     ),
     RULE_STALE_BASELINE: RuleDoc(
         "A baseline entry no longer matches a violation",
@@ -139,13 +163,54 @@ class ParseFailure:
     message: str
 
 
+@dataclass(frozen=True, order=True)
+class Alias:
+    """A module-level name bound to something an event reference may go through.
+
+    ``from .signals import sent as s`` gives ``Alias("s", "signals.sent", level=1)``;
+    ``TOPIC = "orders.created"`` gives ``Alias("TOPIC", "orders.created", topic=True)``.
+    Relative targets stay relative: resolving them needs the module's name.
+    """
+
+    name: str
+    target: str
+    level: int = 0
+    topic: bool = False
+    own: bool = False  # ``target`` is another name of this same module
+
+
+@dataclass(frozen=True, order=True)
+class EventSite:
+    """One publish, consume or define site, or an inline declaration, in one file.
+
+    ``event`` is resolved as far as the file alone allows: a topic string
+    (``topic``), a name defined in this module (``own``: qualify it with the
+    module's name), a name relative to the module's package (``level`` dots),
+    or an absolute dotted name. Which object it finally is, and who owns it,
+    is decided when all files are known (graph.py).
+    """
+
+    line: int
+    column: int  # 1-based
+    kind: str  # "publish" | "consume" | "define"
+    event: str
+    topic: bool = False
+    level: int = 0
+    own: bool = False
+    pattern: str = ""  # the pattern's name; "inline" for a ``# depcheck: publishes`` comment
+    text: str = ""
+
+
 @dataclass(frozen=True)
 class FileFacts:
-    """Everything depcheck needs from one file. Depends only on the file's bytes."""
+    """Everything depcheck needs from one file. Depends only on the file's bytes
+    (and, for events, on the event patterns in use)."""
 
     imports: tuple[ImportFact, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
     error: Optional[ParseFailure] = None
+    aliases: tuple[Alias, ...] = ()
+    events: tuple[EventSite, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -274,6 +339,31 @@ class Summary:
             "seconds": round(self.seconds, 3),
             "notes": list(self.notes),
         }
+
+
+@dataclass(frozen=True)
+class CatalogEvent:
+    """One event with its owner and every site that publishes or consumes it.
+
+    Each site is an :class:`Evidence` whose ``target`` is the owner's module
+    (``""`` when the event has no owner) whether or not it makes an edge.
+    """
+
+    id: str
+    owner: Optional[str]  # a module or package name; None for a topic nobody owns
+    topic: bool
+    external: bool  # owned outside the analysed packages (Django's post_save)
+    definitions: tuple[Evidence, ...] = ()
+    publishers: tuple[Evidence, ...] = ()
+    consumers: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class EventCatalog:
+    """What ``depcheck events`` shows; ``components`` maps a module to its component."""
+
+    events: tuple[CatalogEvent, ...]
+    components: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

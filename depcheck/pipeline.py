@@ -10,8 +10,9 @@ import dataclasses
 import difflib
 import time
 from dataclasses import dataclass, field
+from typing import Optional
 
-from depcheck.config import Config, ConfigError
+from depcheck.config import Config, ConfigError, EventSettings
 from depcheck.contracts import check_contract_entries, check_contracts
 from depcheck.discover import Project, discover
 from depcheck.facts import extract
@@ -20,6 +21,7 @@ from depcheck.graph import DependencyGraph, build_graph
 from depcheck.model import (
     ERROR,
     RULE_PARSE_ERROR,
+    EventCatalog,
     FileFacts,
     GraphSnapshot,
     Location,
@@ -54,7 +56,7 @@ class Result:
         )
 
 
-def read_facts(project: Project) -> dict[str, FileFacts]:
+def read_facts(project: Project, events: Optional[EventSettings] = None) -> dict[str, FileFacts]:
     """Facts of every file, keyed by module. A file that cannot be read is a parse failure."""
     facts = {}
     for source in project.files:
@@ -64,7 +66,7 @@ def read_facts(project: Project) -> dict[str, FileFacts]:
             reason = exc.strerror or type(exc).__name__
             facts[source.module] = FileFacts(error=ParseFailure(1, 1, f"cannot read the file: {reason}"))
             continue
-        facts[source.module] = extract(data)
+        facts[source.module] = extract(data, events)
     return facts
 
 
@@ -89,29 +91,35 @@ def check_entries(config: Config, project: Project) -> None:
     for rule in config.forbidden:
         for name in rule.sources:
             check(f"{rule.key}.from", name)
+    for event, owner in config.events.owners:
+        # An owner outside the analysed packages (another service) is allowed: its edges are external.
+        if any(owner == p or owner.startswith(p + ".") for p in config.packages):
+            check(f"events.owners.{event}", owner)
+    for declaration in config.events.declarations:
+        check(f"events.declare.{declaration.module}", declaration.module)
     if problems:
         raise ConfigError(problems)
 
 
-def load_graph(config: Config) -> tuple[Project, dict[str, FileFacts], DependencyGraph]:
-    """The stages up to the graph, for commands that read the code but judge nothing."""
+def load_graph(
+    config: Config, *, validate: bool = False
+) -> tuple[Project, dict[str, FileFacts], DependencyGraph]:
+    """The stages up to the graph; ``validate`` checks the config's module names first."""
     project = discover(config)
-    facts = read_facts(project)
+    if validate:
+        check_entries(config, project)
+        check_contract_entries(config, project)
+    facts = read_facts(project, config.events)
     graph = build_graph(
-        project.files, facts, config.packages, type_checking_imports=config.type_checking_imports
+        project.files, facts, config.packages, type_checking_imports=config.type_checking_imports,
+        events=config.events, config_file=_config_file(config),
     )
     return project, facts, graph
 
 
 def run(config: Config) -> Result:
     started = time.perf_counter()
-    project = discover(config)
-    check_entries(config, project)
-    check_contract_entries(config, project)
-    facts = read_facts(project)
-    graph = build_graph(
-        project.files, facts, config.packages, type_checking_imports=config.type_checking_imports
-    )
+    project, facts, graph = load_graph(config, validate=True)
     ignores = Ignores.collect(project.files, facts, config)
     violations: list[Violation] = []
     notes: list[str] = list(project.notes)
@@ -119,13 +127,16 @@ def run(config: Config) -> Result:
     modules = tuple(graph.modules)
     for rule_id, check in RULES.items():
         keep = ignores.keep(rule_id)
-        view = GraphView(modules, graph.adjacency(keep), graph.external_evidence(keep))
+        view = GraphView(
+            modules, graph.adjacency(keep), graph.external_evidence(keep),
+            graph.events, graph.ignored_event_sites(keep),
+        )
         findings = check(view, config)
         violations.extend(findings.violations)
         notes.extend(findings.notes)
         if ignores:
             # What the rule would report with nothing ignored tells which ignores are used.
-            full = GraphView(modules, graph.adjacency(), graph.external)
+            full = GraphView(modules, graph.adjacency(), graph.external, graph.events)
             unfiltered[rule_id] = check(full, config).violations
     if config.contracts:
         contracted = check_contracts(config, graph, ignores)
@@ -194,3 +205,22 @@ def snapshot(result: Result, *, components: bool = False) -> GraphSnapshot:
     }
     nodes = sorted({names.of(m) for m in graph.modules} - {None})
     return GraphSnapshot(tuple(nodes), tuple(sorted(lifted)), config.layers, frozenset(violating), True)
+
+
+def _config_file(config: Config) -> str:
+    try:
+        return config.path.relative_to(config.root).as_posix()
+    except ValueError:
+        return config.path.name
+
+
+def event_catalog(result: Result) -> EventCatalog:
+    """Every event with its owner and sites, and the component of each module involved."""
+    config, graph = result.config, result.graph
+    names = Components((*config.layer_components, *acyclic_components(config, graph.modules)))
+    modules = {
+        e.source for event in graph.events for e in (*event.definitions, *event.publishers, *event.consumers)
+    }
+    modules.update(event.owner for event in graph.events if event.owner)
+    components = tuple(sorted((m, names.of(m) or m) for m in modules))
+    return EventCatalog(graph.events, components)

@@ -19,9 +19,14 @@ from depcheck.graph import Adjacency
 from depcheck.model import (
     ERROR,
     RULE_CYCLE,
+    RULE_EVENT_NO_OWNER,
+    RULE_EVENT_NOT_CONSUMED,
+    RULE_EVENT_NOT_PUBLISHED,
     RULE_FORBIDDEN,
     RULE_INDEPENDENCE,
     RULE_LAYER,
+    WARNING,
+    CatalogEvent,
     Evidence,
     Location,
     Violation,
@@ -40,6 +45,8 @@ class GraphView:
     modules: tuple[str, ...]
     adjacency: Adjacency
     external: Mapping[str, tuple[Evidence, ...]]
+    events: tuple[CatalogEvent, ...] = ()
+    ignored_event_sites: frozenset[Evidence] = frozenset()  # suppressed for this rule
 
 
 @dataclass
@@ -193,6 +200,13 @@ def _layer_findings(view: GraphView, config: Config, wanted: str) -> Findings:
             else:
                 continue
             evidence = path_evidence(view.adjacency, path, members)
+            if wanted == RULE_LAYER and any(e.kind == "consume" for e in evidence):
+                # Consuming a higher module's events is the choreography half of the seed note.
+                hint = (
+                    f"{name} listens to events of {target}, so it knows about {target}; invert it "
+                    f"(orchestration): let {name} define command events of its own that {target} "
+                    "publishes, and replies that it consumes"
+                )
             via = f" through {', '.join(path[1:-1])}" if len(path) > 2 else ""
             findings.violations.append(
                 Violation(
@@ -454,6 +468,78 @@ def _forbidden_from(
     return violations
 
 
+# --------------------------------------------------------------------------- event hygiene
+
+
+def _hygiene(view: GraphView, wanted: str) -> Findings:
+    findings = Findings()
+    for event in view.events:
+        if event.external:  # a framework's own signal: published and consumed where we cannot see
+            continue
+        publishers = [e for e in event.publishers if e not in view.ignored_event_sites]
+        consumers = [e for e in event.consumers if e not in view.ignored_event_sites]
+        owner = f" (owned by {event.owner})" if event.owner else ""
+        if wanted == RULE_EVENT_NOT_PUBLISHED and consumers and not event.publishers:
+            sites: tuple[Evidence, ...] = tuple(consumers)
+            message = f"event {event.id}{owner} is consumed but never published"
+            hint = (
+                "publish it, or if it comes from outside the analysed code declare that "
+                f"(`# depcheck: publishes {event.id}` or [tool.depcheck.events.declare])"
+            )
+        elif wanted == RULE_EVENT_NOT_CONSUMED and publishers and not event.consumers:
+            sites = tuple(publishers)
+            message = f"event {event.id}{owner} is published but never consumed"
+            hint = (
+                "remove the publish if nobody needs it, or if it is consumed outside the analysed "
+                f"code declare that (`# depcheck: consumes {event.id}` or [tool.depcheck.events.declare])"
+            )
+        elif wanted == RULE_EVENT_NO_OWNER and event.topic and event.owner is None and (
+            publishers or consumers
+        ):
+            sites = tuple(sorted((*publishers, *consumers)))
+            message = f"topic {event.id!r} has no owner, so its publishers and consumers depend on nobody"
+            hint = (
+                "assign it to the module whose language it speaks: "
+                f'[tool.depcheck.events.owners] "{event.id}" = "<module>"'
+            )
+        else:
+            continue
+        findings.violations.append(
+            Violation(
+                rule=wanted,
+                severity=WARNING,
+                message=message,
+                location=_location(sites),
+                evidence=sites,
+                hint=hint,
+            )
+        )
+    return findings
+
+
+def check_event_not_published(view: GraphView, config: Config) -> Findings:
+    """**event-not-published**: an event is consumed but nothing in the analysed code publishes it.
+
+    Why: the handler is dead code, or the publisher lives elsewhere and the
+    dependency is invisible. Declare outside publishers to make it visible.
+    """
+    return _hygiene(view, RULE_EVENT_NOT_PUBLISHED)
+
+
+def check_event_not_consumed(view: GraphView, config: Config) -> Findings:
+    """**event-not-consumed**: an event is published but nothing in the analysed code consumes it."""
+    return _hygiene(view, RULE_EVENT_NOT_CONSUMED)
+
+
+def check_event_no_owner(view: GraphView, config: Config) -> Findings:
+    """**event-no-owner**: a topic string is used but no module owns it.
+
+    Why: without an owner, its publishers and consumers make no dependency,
+    so depcheck cannot judge them by the layers.
+    """
+    return _hygiene(view, RULE_EVENT_NO_OWNER)
+
+
 Check = Callable[[GraphView, Config], Findings]
 
 # The registry: rule id -> check. Each check emits only its own rule id, so a
@@ -463,4 +549,7 @@ RULES: dict[str, Check] = {
     RULE_INDEPENDENCE: check_independence,
     RULE_CYCLE: check_cycles,
     RULE_FORBIDDEN: check_forbidden,
+    RULE_EVENT_NOT_PUBLISHED: check_event_not_published,
+    RULE_EVENT_NOT_CONSUMED: check_event_not_consumed,
+    RULE_EVENT_NO_OWNER: check_event_no_owner,
 }

@@ -41,3 +41,20 @@ def project(tmp_path):
 
 def rules_of(document: dict) -> list[str]:
     return [v["rule"] for v in document["violations"]]
+
+
+def run_events(root: Path, *extra: str) -> dict[str, dict]:
+    """Run ``depcheck events --format json`` on ``root``; returns the events by id."""
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["events", "--format", "json", str(root), *extra])
+    assert code == 0, out.getvalue()
+    return {event["id"]: event for event in json.loads(out.getvalue())["events"]}
+
+
+def sites(event: dict, side: str) -> list[tuple[str, int]]:
+    """(module, line) of an event's ``publishers``, ``consumers`` or ``defined`` sites."""
+    return [(site["module"], site["line"]) for site in event[side]]

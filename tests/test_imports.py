@@ -104,7 +104,8 @@ def test_missing_internal_module_goes_to_nearest_parent(tmp_path):
 
 
 def test_external_imports_are_kept_apart(tmp_path):
-    edges = edges_of(tmp_path, {**BASE, "pkg/m.py": "import os.path\nimport requests\nfrom json import dumps\n"})
+    source = "import os.path\nimport requests\nfrom json import dumps\n"
+    edges = edges_of(tmp_path, {**BASE, "pkg/m.py": source})
     assert edges == {("pkg.m", "os.path"), ("pkg.m", "requests"), ("pkg.m", "json")}
 
 

@@ -185,7 +185,9 @@ def test_forbidden_direct_only(project):
 
 
 def test_parse_error_is_reported_and_the_run_goes_on(project):
-    root = project(base(**{"app/low/broken.py": "def f(:\n", "app/low/y.py": "import app.high.h\n", "app/high/h.py": ""}))
+    root = project(base(**{
+        "app/low/broken.py": "def f(:\n", "app/low/y.py": "import app.high.h\n", "app/high/h.py": "",
+    }))
     code, doc = run_json(root)
     assert code == 1
     assert sorted(rules_of(doc)) == ["layer", "parse-error"]

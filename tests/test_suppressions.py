@@ -60,7 +60,8 @@ def test_unknown_rule_in_suppression_is_reported(project):
     code, doc = run_json(project(files("import app.high.h  # depcheck: ignore[layers]\n")))
     assert code == 1
     assert sorted(rules_of(doc)) == ["layer", "unused-ignore"]
-    assert "unknown rule 'layers'" in [v for v in doc["violations"] if v["rule"] == "unused-ignore"][0]["message"]
+    unused = [v for v in doc["violations"] if v["rule"] == "unused-ignore"]
+    assert "unknown rule 'layers'" in unused[0]["message"]
 
 
 def test_suppressed_middle_hop_removes_indirect_violation(project):

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Callable
 
-from depcheck.model import GraphSnapshot, Summary, Violation
-from depcheck.report import github, gitlab, graphs, json_report, junit, sarif
+from depcheck.model import EventCatalog, GraphSnapshot, Summary, Violation
+from depcheck.report import events, github, gitlab, graphs, json_report, junit, sarif
 
 CheckFormat = Callable[[Sequence[Violation], Summary, bool], str]
 
@@ -33,4 +33,10 @@ GRAPH_FORMATS: dict[str, Callable[[GraphSnapshot], str]] = {
     "json": graphs.render_json,
     "dot": graphs.render_dot,
     "mermaid": graphs.render_mermaid,
+}
+
+EVENT_FORMATS: dict[str, Callable[[EventCatalog], str]] = {
+    "text": events.render_text,
+    "json": events.render_json,
+    "mermaid": events.render_mermaid,
 }

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 
 from depcheck.model import (
+    EVENT_RULES,
     RULE_CYCLE,
     RULE_PARSE_ERROR,
     RULE_STALE_BASELINE,
@@ -23,7 +24,9 @@ def violation_to_json(violation: Violation) -> dict:
         "severity": violation.severity,
         "message": violation.message,
     }
-    if violation.rule not in (RULE_CYCLE, RULE_PARSE_ERROR, RULE_UNUSED_IGNORE, RULE_STALE_BASELINE):
+    if violation.rule not in (
+        RULE_CYCLE, RULE_PARSE_ERROR, RULE_UNUSED_IGNORE, RULE_STALE_BASELINE, *EVENT_RULES
+    ):
         data["source"] = violation.source
         data["target"] = violation.target
     if violation.rule == RULE_CYCLE:

@@ -1,0 +1,122 @@
+"""Event patterns: how depcheck recognises a publish, consume or define site.
+
+A pattern names a call (or decorator) target and where in that call the
+event is. The built-in presets below are plain data; a user's custom
+patterns (``[[tool.depcheck.events.patterns]]``) are parsed into the same
+type. Everything here is static: nothing of the analysed code is imported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+PUBLISH = "publish"
+CONSUME = "consume"
+DEFINE = "define"
+KINDS = (PUBLISH, CONSUME, DEFINE)
+
+ACCEPTS = ("any", "topic", "name", "class")
+
+# Where the event sits in a matched call.
+PLACE_RE = re.compile(r"^(arg:\d+|kw:[A-Za-z_]\w*|args|object|target)$")
+
+
+@dataclass(frozen=True)
+class EventPattern:
+    """One way of writing a publish/consume/define site.
+
+    ``call`` is a glob over the called name as written (``bus.publish``,
+    ``self.add_signal.send``) or as resolved through imports
+    (``django.dispatch.receiver``); ``*`` also spans dots, so ``*.send``
+    matches any method named ``send``. ``event`` lists the places tried in
+    order: ``arg:N`` (a positional argument), ``kw:NAME``, ``args`` (every
+    positional argument), ``object`` (what the method is called on) and, for
+    define patterns, ``target`` (the module-level name the call is assigned to).
+    """
+
+    name: str
+    kind: str
+    call: str
+    event: tuple[str, ...]
+    # "topic": string topics only; "name": objects and classes only; "class": names
+    # that look like a class (CapWords, not ALL_CAPS constants)
+    accepts: str = "any"
+    defined: bool = False  # only events some define site (or ``known``) makes
+    known: tuple[str, ...] = ()  # globs of event ids defined outside the analysed code
+
+    @property
+    def word(self) -> str:
+        """The identifier every matching source must contain: a cheap pre-filter."""
+        last = self.call.rsplit(".", 1)[-1]
+        return max(re.split(r"\*|\?|\[[^\]]*\]?", last), key=len)
+
+    @property
+    def exact_word(self) -> bool:
+        """Whether the call's last name is spelled out (``*.send``), not a glob (``pub*``)."""
+        return self.call.rsplit(".", 1)[-1].isidentifier()
+
+
+# Django's built-in signals: defined in Django, so never by a ``Signal()`` in
+# the analysed code, yet real events.
+DJANGO_SIGNALS = (
+    "django.db.models.signals.*",
+    "django.core.signals.*",
+    "django.test.signals.*",
+    "django.contrib.auth.signals.*",
+    "django.db.backends.signals.*",
+)
+
+
+def _p(name: str, kind: str, call: str, *event: str, **options: object) -> EventPattern:
+    return EventPattern(name, kind, call, tuple(event), **options)  # type: ignore[arg-type]
+
+
+PRESETS: dict[str, tuple[EventPattern, ...]] = {
+    "bus": (
+        _p("bus.publish", PUBLISH, "publish", "arg:0", "kw:event", accepts="class"),
+        _p("bus.publish", PUBLISH, "*.publish", "arg:0", "kw:event", accepts="class"),
+        _p("bus.emit", PUBLISH, "emit", "arg:0", "kw:event", accepts="class"),
+        _p("bus.emit", PUBLISH, "*.emit", "arg:0", "kw:event", accepts="class"),
+        _p("bus.subscribe", CONSUME, "subscribe", "arg:0", "kw:event", accepts="class"),
+        _p("bus.subscribe", CONSUME, "*.subscribe", "arg:0", "kw:event", accepts="class"),
+        _p("bus.handles", CONSUME, "handles", "arg:0", "kw:event", accepts="class"),
+        _p("bus.handles", CONSUME, "*.handles", "arg:0", "kw:event", accepts="class"),
+    ),
+    "django": (
+        _p("django.Signal", DEFINE, "Signal", "target"),
+        _p("django.Signal", DEFINE, "*.Signal", "target"),
+        _p("django.ModelSignal", DEFINE, "ModelSignal", "target"),
+        _p("django.ModelSignal", DEFINE, "*.ModelSignal", "target"),
+        _p("django.send", PUBLISH, "*.send", "object", accepts="name", defined=True, known=DJANGO_SIGNALS),
+        _p("django.send_robust", PUBLISH, "*.send_robust", "object", accepts="name", defined=True,
+           known=DJANGO_SIGNALS),
+        _p("django.receiver", CONSUME, "receiver", "arg:0", "kw:signal", accepts="name", defined=True,
+           known=DJANGO_SIGNALS),
+        _p("django.receiver", CONSUME, "*.receiver", "arg:0", "kw:signal", accepts="name", defined=True,
+           known=DJANGO_SIGNALS),
+        _p("django.connect", CONSUME, "*.connect", "object", accepts="name", defined=True,
+           known=DJANGO_SIGNALS),
+    ),
+    "blinker": (
+        # blinker.signal("name") is one global signal per name: the name is the event.
+        _p("blinker.signal", DEFINE, "blinker.signal", "arg:0", "kw:name", accepts="topic"),
+        _p("blinker.signal", DEFINE, "signal", "arg:0", "kw:name", accepts="topic"),
+        # Namespace().signal("name") is private to its namespace: the object is the event.
+        _p("blinker.Namespace.signal", DEFINE, "*.signal", "target"),
+        _p("blinker.send", PUBLISH, "*.send", "object", defined=True),
+        _p("blinker.connect", CONSUME, "*.connect", "object", defined=True),
+        _p("blinker.connect_via", CONSUME, "*.connect_via", "object", defined=True),
+    ),
+    "kafka": (
+        _p("kafka.send", PUBLISH, "*.send", "arg:0", "kw:topic", accepts="topic"),
+        _p("kafka.produce", PUBLISH, "*.produce", "arg:0", "kw:topic", accepts="topic"),
+        _p("kafka.subscribe", CONSUME, "*.subscribe", "arg:0", "kw:topics", accepts="topic"),
+        _p("kafka.KafkaConsumer", CONSUME, "KafkaConsumer", "args", "kw:topics", accepts="topic"),
+        _p("kafka.KafkaConsumer", CONSUME, "*.KafkaConsumer", "args", "kw:topics", accepts="topic"),
+        # faust: app.topic("t") names a topic; agents consume it, topic.send publishes to it.
+        _p("faust.topic", DEFINE, "*.topic", "arg:0", accepts="topic"),
+        _p("faust.agent", CONSUME, "*.agent", "arg:0", "kw:channel", accepts="topic"),
+        _p("faust.send", PUBLISH, "*.send", "object", accepts="topic", defined=True),
+    ),
+}

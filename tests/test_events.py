@@ -1,0 +1,363 @@
+"""Events end to end: owners, publish/consume edges through every rule, the catalog, hygiene."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from depcheck.cli import main
+from tests.conftest import rules_of, run_events, run_json, sites
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def copy_fixture(name: str, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(FIXTURES / name, tmp_path / name))
+
+
+def config(*lines: str, presets: str = '["bus"]') -> str:
+    return "\n".join([
+        "[tool.depcheck]", 'packages = ["app"]', 'layers = ["app.high", "app.low"]',
+        "[tool.depcheck.events]", f"presets = {presets}", *lines, "",
+    ])
+
+
+def app(toml: str, **files: str) -> dict[str, str]:
+    base = {
+        "pyproject.toml": toml, "app/__init__.py": "", "app/high/__init__.py": "",
+        "app/low/__init__.py": "", "app/bus.py": "def publish(e): ...\ndef subscribe(t): ...\n",
+    }
+    base.update({k if "/" in k else k.replace("__", "/") + ".py": v for k, v in files.items()})
+    return base
+
+
+# --------------------------------------------------------------------------- the seed's sagas
+
+
+def test_choreography_is_an_upward_layer_violation_and_a_choreography_cycle(tmp_path):
+    code, doc = run_json(copy_fixture("saga_choreography", tmp_path))
+    assert code == 1
+    assert sorted(rules_of(doc)) == ["cycle", "layer"]
+    layer = next(v for v in doc["violations"] if v["rule"] == "layer")
+    assert (layer["source"], layer["target"]) == ("shop.customers", "shop.orders")
+    consume = [e for e in layer["evidence"] if e["kind"] == "consume"]
+    assert consume == [{
+        "kind": "consume", "from": "shop.customers.credit", "to": "shop.orders.events",
+        "file": "shop/customers/credit.py", "line": 10, "column": 2, "text": "@subscribe(OrderCreated)",
+        "event": "shop.orders.events.OrderCreated",
+    }]
+    assert "orchestration" in layer["hint"]
+    cycle = next(v for v in doc["violations"] if v["rule"] == "cycle")
+    assert cycle["cycle"] == ["shop.customers", "shop.orders", "shop.customers"]
+    assert cycle["message"].startswith("choreography cycle through events ")
+    for event in ("shop.orders.events.OrderCreated", "shop.customers.events.CreditReserved",
+                  "shop.customers.events.CreditLimitExceeded"):
+        assert event in cycle["message"]
+    assert "orchestration" in cycle["hint"]
+    assert {e["kind"] for e in cycle["evidence"]} == {"import", "consume"}
+
+
+def test_orchestration_is_clean_and_its_catalog_is_complete(tmp_path):
+    root = copy_fixture("saga_orchestration", tmp_path)
+    code, doc = run_json(root)
+    assert (code, doc["violations"]) == (0, [])
+    events = run_events(root)
+    assert sorted(events) == [
+        "shop.customers.events.CreditLimitExceeded",
+        "shop.customers.events.CreditReserved",
+        "shop.customers.events.ReserveCredit",
+    ]
+    assert {e["owner"] for e in events.values()} == {"shop.customers.events"}
+    command = events["shop.customers.events.ReserveCredit"]
+    assert sites(command, "publishers") == [("shop.orders.saga", 15)]
+    assert sites(command, "consumers") == [("shop.customers.credit", 9)]
+    assert command["publishers"][0]["file"] == "shop/orders/saga.py"
+    for reply in ("CreditReserved", "CreditLimitExceeded"):
+        event = events[f"shop.customers.events.{reply}"]
+        assert [m for m, _ in sites(event, "publishers")] == ["shop.customers.credit"]
+        assert [m for m, _ in sites(event, "consumers")] == ["shop.orders.saga"]
+
+
+def test_orchestration_edges_all_point_down(tmp_path):
+    root = copy_fixture("saga_orchestration", tmp_path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["graph", "--format", "json", str(root)]) == 0
+    edges = {(e["from"], e["to"], e["kind"]) for e in json.loads(out.getvalue())["edges"]}
+    assert ("shop.orders.saga", "shop.customers.events", "publish") in edges
+    assert ("shop.orders.saga", "shop.customers.events", "consume") in edges
+    # customers speaks only its own language: none of its edges leaves its package.
+    leaving = {b for a, b, _ in edges if a.startswith("shop.customers")}
+    assert all(b.startswith(("shop.customers", "shop.shared")) for b in leaving)
+
+
+def test_shared_event_module_with_configured_owners_is_still_a_cycle(tmp_path):
+    code, doc = run_json(copy_fixture("saga_shared_events", tmp_path))
+    assert code == 1
+    cycle = next(v for v in doc["violations"] if v["rule"] == "cycle")
+    assert cycle["cycle"] == ["shop.customers", "shop.orders", "shop.customers"]
+    assert "choreography" in cycle["message"]
+    # No import shows it: every hop is an event edge to the configured owner's package module.
+    assert {(e["kind"], e["to"]) for e in cycle["evidence"]} == {
+        ("consume", "shop.orders"), ("consume", "shop.customers"),
+    }
+    layer = next(v for v in doc["violations"] if v["rule"] == "layer")
+    assert layer["message"].startswith("shop.customers.credit consumes an event of shop.orders")
+    assert layer["evidence"][0]["event"] == "shop.shared.events.OrderCreated"
+
+
+def test_shared_events_without_owners_are_clean(tmp_path):
+    # The same code without ownership: the shared module owns everything, no cycle is visible.
+    root = copy_fixture("saga_shared_events", tmp_path)
+    toml = root / "pyproject.toml"
+    toml.write_text(toml.read_text().split("# Every event class")[0])
+    code, doc = run_json(root)
+    assert (code, doc["violations"]) == (0, [])
+
+
+# --------------------------------------------------------------------------- edges and owners
+
+
+def test_consume_edge_up_the_layers_is_a_layer_violation(project):
+    root = project(app(
+        config(),
+        app__high__events="class Placed: ...\n",
+        app__low__listener="from app.bus import subscribe\nfrom app.high import events\n\n"
+                           "@subscribe(events.Placed)\ndef on(e): ...\n",
+    ))
+    code, doc = run_json(root, "--config", str(root / "pyproject.toml"))
+    assert code == 1
+    (layer,) = [v for v in doc["violations"] if v["rule"] == "layer"]
+    assert [(e["kind"], e.get("event")) for e in layer["evidence"]] == [
+        ("import", None), ("consume", "app.high.events.Placed"),
+    ]
+
+
+def test_publishing_an_event_you_own_makes_no_edge_but_someone_elses_does(project):
+    root = project(app(
+        config('[tool.depcheck.events.owners]', '"app.high.events.*" = "app.high"'),
+        app__high__events="class Placed: ...\n",
+        app__high__service="from app.bus import publish\nfrom app.high.events import Placed\n\n"
+                           "def place():\n    publish(Placed())\n",
+        app__low__worker="from app.bus import publish\nfrom app.high.events import Placed\n\n"
+                         "def f():\n    publish(Placed())\n",
+    ))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["graph", "--format", "json", str(root)])
+    publish = [e for e in json.loads(out.getvalue())["edges"] if e["kind"] == "publish"]
+    assert [(e["from"], e["to"], e["line"]) for e in publish] == [("app.low.worker", "app.high", 5)]
+    code, doc = run_json(root)
+    errors = [v for v in doc["violations"] if v["severity"] == "error"]
+    assert code == 1 and {v["rule"] for v in errors} == {"layer"}
+
+
+def test_owner_package_without_init_points_at_its_first_module(project):
+    files = app(
+        config('[tool.depcheck.events.owners]', '"orders.*" = "app.high"', presets='["kafka"]'),
+        app__high__a="", app__low__c='producer = None\nproducer.send("orders.created")\n',
+    )
+    # Only above the first regular package are folders without __init__.py part
+    # of the code (inside one they are not imported under its name): make `app` a
+    # namespace package so `app.high` is an init-less package that still counts.
+    del files["app/high/__init__.py"]
+    del files["app/__init__.py"]
+    code, doc = run_json(project(files))
+    (layer,) = [v for v in doc["violations"] if v["rule"] == "layer"]
+    assert layer["evidence"][0]["to"] == "app.high.a"
+    assert layer["message"].startswith("app.low.c publishes an event owned by app.high.a:")
+
+
+# --------------------------------------------------------------------------- resolution across files
+
+
+def test_reexports_relative_imports_and_aliases_resolve_to_the_defining_module(project):
+    root = project(app(
+        config(),
+        app__high__events="class Placed: ...\nclass Paid: ...\n",
+        **{"app/high/__init__.py": "from .events import Placed as OrderPlaced\n"},
+        app__high__x="from . import events as ev\nfrom app import bus\n\nbus.publish(ev.Paid)\n",
+        app__low__y="import app.bus as b\nfrom app.high import OrderPlaced\n\n"
+                    "b.subscribe(OrderPlaced)(print)\n",
+    ))
+    events = run_events(root)
+    assert sorted(events) == ["app.high.events.Paid", "app.high.events.Placed"]
+    assert sites(events["app.high.events.Placed"], "consumers") == [("app.low.y", 4)]
+    assert sites(events["app.high.events.Paid"], "publishers") == [("app.high.x", 4)]
+    assert events["app.high.events.Placed"]["owner"] == "app.high.events"
+
+
+def test_topic_constants_from_another_module_are_topics(project):
+    root = project(app(
+        config('[tool.depcheck.events.owners]', '"orders.*" = "app.high"', presets='["kafka"]'),
+        app__high__topics='ORDERS = "orders.created"\n',
+        app__high__p="from app.high.topics import ORDERS\n\n"
+                     "def f(producer):\n    producer.send(ORDERS, b'')\n",
+        app__low__c="from kafka import KafkaConsumer\nfrom app.high import topics\n\n"
+                    "consumer = KafkaConsumer(topics.ORDERS)\n",
+    ))
+    events = run_events(root)
+    assert list(events) == ["orders.created"]
+    assert events["orders.created"]["kind"] == "topic"
+    assert events["orders.created"]["owner"] == "app.high"
+    assert sites(events["orders.created"], "publishers") == [("app.high.p", 4)]
+    assert sites(events["orders.created"], "consumers") == [("app.low.c", 4)]
+
+
+# --------------------------------------------------------------------------- declarations
+
+
+def test_inline_declarations_make_the_same_edges(project):
+    root = project(app(
+        config('[tool.depcheck.events.owners]', '"orders.*" = "app.high"'),
+        app__high__p="# depcheck: publishes orders.created\n",
+        app__low__c="def handler(message):  # depcheck: consumes orders.created, orders.paid\n    ...\n",
+    ))
+    code, doc = run_json(root)
+    (layer,) = [v for v in doc["violations"] if v["rule"] == "layer"]
+    assert [(e["kind"], e["event"], e["file"], e["line"]) for e in layer["evidence"]] == [
+        ("consume", "orders.created", "app/low/c.py", 1), ("consume", "orders.paid", "app/low/c.py", 1),
+    ]
+    warnings = [v for v in doc["violations"] if v["rule"] == "event-not-published"]
+    assert [w["evidence"][0]["event"] for w in warnings] == ["orders.paid"]
+
+
+def test_config_declarations_make_the_same_edges_located_in_the_config(project):
+    toml = config(
+        '[tool.depcheck.events.owners]', '"orders.*" = "app.high"',
+        '[tool.depcheck.events.declare."app.low"]', 'consumes = ["orders.created"]',
+        '[tool.depcheck.events.declare."app.high.p"]', 'publishes = ["orders.created"]',
+    )
+    root = project(app(toml, app__high__p=""))
+    code, doc = run_json(root)
+    assert code == 1
+    (layer,) = doc["violations"]
+    assert layer["rule"] == "layer"
+    (evidence,) = layer["evidence"]
+    assert (evidence["kind"], evidence["file"], evidence["line"], evidence["event"]) == (
+        "consume", "pyproject.toml", 9, "orders.created",
+    )
+    assert (evidence["from"], evidence["to"]) == ("app.low", "app.high")
+
+
+# --------------------------------------------------------------------------- hygiene
+
+
+def test_hygiene_warnings(project):
+    root = project(app(
+        config(presets='["kafka"]'),
+        app__low__p='def f(producer):\n    producer.send("audit.log", b"")\n',
+        app__low__c='from kafka import KafkaConsumer\n\nc = KafkaConsumer("payments.settled")\n',
+        app__low__topics='# depcheck: publishes app.low.topics.Ghost\nclass Ghost: ...\n',
+    ))
+    code, doc = run_json(root)
+    assert code == 0  # warnings only
+    found = sorted((v["rule"], v["evidence"][0]["event"]) for v in doc["violations"])
+    assert found == [
+        ("event-no-owner", "audit.log"),
+        ("event-no-owner", "payments.settled"),
+        ("event-not-consumed", "app.low.topics.Ghost"),
+        ("event-not-consumed", "audit.log"),
+        ("event-not-published", "payments.settled"),
+    ]
+    assert all(v["severity"] == "warning" and "source" not in v for v in doc["violations"])
+
+
+def test_hygiene_warning_can_be_suppressed_on_the_site(project):
+    root = project(app(
+        config('[tool.depcheck.events.owners]', '"audit.*" = "app.low"', presets='["kafka"]'),
+        app__low__p='def f(producer):\n'
+                    '    producer.send("audit.log", b"")  # depcheck: ignore[event-not-consumed]\n',
+    ))
+    code, doc = run_json(root)
+    assert (code, doc["violations"]) == (0, [])
+
+
+def test_suppressing_a_consume_for_layer_does_not_invent_a_hygiene_warning(project):
+    root = project(app(
+        config(),
+        app__high__events="class Placed: ...\n",
+        app__high__s="from app.bus import publish\nfrom app.high.events import Placed\npublish(Placed())\n",
+        app__low__y="from app.bus import subscribe\nfrom app.high import events  # depcheck: ignore\n"
+                    "subscribe(events.Placed)  # depcheck: ignore\n",
+    ))
+    code, doc = run_json(root)
+    assert (code, doc["violations"]) == (0, [])
+
+
+# --------------------------------------------------------------------------- output
+
+
+def test_events_text_and_mermaid(tmp_path, capsys):
+    root = copy_fixture("saga_choreography", tmp_path)
+    assert main(["check", str(root)]) == 1
+    check = capsys.readouterr().out
+    assert (
+        "shop/customers/credit.py:10:2  shop.customers.credit -> shop.orders.events "
+        "[consume] event shop.orders.events.OrderCreated  @subscribe(OrderCreated)"
+    ) in check
+    assert main(["events", str(root)]) == 0
+    text = capsys.readouterr().out
+    assert "shop.orders.events.OrderCreated  [object]  owner: shop.orders.events" in text
+    assert "    shop.customers.credit  shop/customers/credit.py:10" in text
+    assert main(["events", "--format", "mermaid", str(root)]) == 0
+    mermaid = capsys.readouterr().out.splitlines()
+    assert mermaid[0] == "flowchart LR"
+    assert '  shop_orders -- "OrderCreated" --> shop_customers' in mermaid
+    assert '  shop_customers -- "CreditReserved" --> shop_orders' in mermaid
+
+
+def test_mermaid_shows_events_with_one_side_only(project, capsys):
+    root = project(app(config(presets='["kafka"]'), app__low__p='def f(p):\n    p.send("audit.log")\n'))
+    assert main(["events", "--format", "mermaid", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert 'event_audit_log(["audit.log"])' in out and 'app_low -- "audit.log" --> event_audit_log' in out
+
+
+def test_without_presets_code_sites_make_no_edges(tmp_path):
+    root = copy_fixture("saga_shared_events", tmp_path)
+    toml = root / "pyproject.toml"
+    toml.write_text(toml.read_text().replace('presets = ["bus"]', "presets = []"))
+    code, doc = run_json(root)
+    assert (code, doc["violations"]) == (0, [])
+    assert run_events(root) == {}
+
+
+# --------------------------------------------------------------------------- config
+
+
+@pytest.mark.parametrize("lines, expected", [
+    (['presets = ["djnago"]'], "events.presets: unknown preset 'djnago' (did you mean 'django'?)"),
+    (['presets = ["bus"]', "ownrs = {}"], "events.ownrs: unknown key (did you mean 'owners'?)"),
+    (['[[tool.depcheck.events.patterns]]', 'kind = "emit"', 'call = "x"', 'event = "arg:0"'],
+     "events.patterns[0].kind: expected one of publish, consume, define"),
+    (['[[tool.depcheck.events.patterns]]', 'kind = "publish"', 'call = "x"', 'event = "first"'],
+     "events.patterns[0].event: expected where the event is"),
+    (['[[tool.depcheck.events.patterns]]', 'kind = "publish"', 'call = "x"', 'event = "target"'],
+     "'target' (the assigned name) only makes sense with kind = 'define'"),
+    (['[[tool.depcheck.events.patterns]]', 'kind = "publish"', 'call = "x"', 'event = "arg:0"',
+      'accept = "topic"'], "events.patterns[0].accept: unknown key (did you mean 'accepts'?)"),
+    (['[[tool.depcheck.events.patterns]]', 'name = "django.send"', 'kind = "publish"', 'call = "x"',
+      'event = "arg:0"'], "events.patterns[0].name: 'django.send' is already the name of another pattern"),
+    (['[tool.depcheck.events.owners]', '"orders.*" = 3'], "events.owners.orders.*: expected a module name"),
+    (['[tool.depcheck.events.owners]', '"orders.*" = "app.hihg"'],
+     "'app.hihg' matches no module under app (did you mean 'app.high'?)"),
+    (['[tool.depcheck.events.declare."app.low"]', 'consume = ["x"]'],
+     "events.declare.app.low.consume: unknown key (did you mean 'consumes'?)"),
+    (['[tool.depcheck.events.declare."app.lwo"]', 'consumes = ["x"]'], "'app.lwo' matches no module"),
+])
+def test_bad_event_config_exits_2_with_one_line(tmp_path, capsys, lines, expected):
+    toml = "\n".join(["[tool.depcheck]", 'packages = ["app"]', "[tool.depcheck.events]", *lines, ""])
+    root = tmp_path
+    for rel, text in app(toml).items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    assert main(["check", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert expected in err, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
