@@ -21,10 +21,11 @@ from typing import Optional
 
 import networkx as nx
 
-from depcheck.config import Config
+from depcheck.config import Config, EventSettings
 from depcheck.graph import DependencyGraph
 from depcheck.migrate import toml_value
 from depcheck.model import FileFacts, SourceFile
+from depcheck.patterns import PRESETS
 
 # A load-time import binds the importer to the imported module when it loads;
 # a function-local or TYPE_CHECKING import is a lighter tie and cheaper to move.
@@ -220,7 +221,8 @@ def longest_path_levels(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) 
 
 @dataclass(frozen=True)
 class SetAside:
-    """A component dependency against the proposed layering, with its import sites by kind."""
+    """A component dependency against the proposed layering, with its sites by kind
+    (load-time, in a function, under TYPE_CHECKING for imports; publish or consume for events)."""
 
     source: str
     target: str
@@ -232,7 +234,7 @@ class SetAside:
             kinds[kind] = kinds.get(kind, 0) + 1
         count = len(self.sites)
         breakdown = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
-        return f"{count} import site{'s' if count != 1 else ''}: {breakdown}; e.g. {self.sites[0][0]}"
+        return f"{count} site{'s' if count != 1 else ''}: {breakdown}; e.g. {self.sites[0][0]}"
 
     @property
     def type_only(self) -> bool:
@@ -301,8 +303,9 @@ def propose(
         if a is None or b is None or a == b:
             continue
         for e in evidence:
-            kind = kinds.get((source, e.line), KIND_LOAD)
-            weight = WEIGHT_LOAD_TIME if kind == KIND_LOAD else WEIGHT_DEFERRED
+            # An event site binds its module like a load-time import does.
+            kind = kinds.get((source, e.line), KIND_LOAD) if e.kind == "import" else e.kind
+            weight = WEIGHT_DEFERRED if kind in (KIND_FUNCTION, KIND_TYPING) else WEIGHT_LOAD_TIME
             weights[(a, b)] = weights.get((a, b), 0) + weight
             sites.setdefault((a, b), []).append((f"{e.file}:{e.line}", kind))
     nodes = sorted(set(component.values()))
@@ -330,7 +333,7 @@ def propose(
     )
 
 
-def render(proposal: Proposal, *, events_supported: bool) -> str:
+def render(proposal: Proposal) -> str:
     """The proposal as a commented ``[tool.depcheck]`` section."""
     depth_text = "direct subpackages" if proposal.depth == 1 else f"packages {proposal.depth} levels down"
     lines = [
@@ -359,11 +362,7 @@ def render(proposal: Proposal, *, events_supported: bool) -> str:
         body = ["[tool.depcheck.events]",
                 f"presets = {toml_value(sorted(proposal.presets), inline=True)}"]
         lines.append("# Events: " + "; ".join(f"{k}: {v}" for k, v in sorted(proposal.presets.items())))
-        if events_supported:
-            lines.extend(body)
-        else:
-            lines.append("# (uncomment once your depcheck version supports [tool.depcheck.events])")
-            lines.extend(f"# {line}" for line in body)
+        lines.extend(body)
     if proposal.set_aside:
         share = 100 * proposal.set_aside_weight / max(proposal.total_weight, 1)
         lines += [
@@ -448,3 +447,9 @@ def replace_section(text: str, section: str) -> str:
             kept.append(line)
     result = "".join(kept).rstrip("\n")
     return (result + "\n\n" if result else "") + section
+
+
+def event_settings(presets: Iterable[str]) -> EventSettings:
+    """The events config the detected presets stand for, as `check` will read it."""
+    names = tuple(sorted(presets))
+    return EventSettings(presets=names, patterns=tuple(p for name in names for p in PRESETS[name]))

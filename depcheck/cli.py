@@ -311,7 +311,6 @@ def _run_graph(args: argparse.Namespace) -> int:
 
 def _run_init(args: argparse.Namespace) -> int:
     from depcheck import adopt
-    from depcheck.config import _TOP_KEYS
     from depcheck.pipeline import load_graph
 
     root = Path(args.path).resolve()
@@ -334,10 +333,15 @@ def _run_init(args: argparse.Namespace) -> int:
     config = Config(path=target, root=root, packages=tuple(packages), exclude=tuple(excluded))
     project, facts, graph = load_graph(config)
     proposal = adopt.propose(config, project.files, facts, graph, args.depth)
+    if proposal.presets:
+        # Event edges are dependencies too: layer with them, so the proposal passes `check`.
+        config = dataclasses.replace(config, events=adopt.event_settings(proposal.presets))
+        project, facts, graph = load_graph(config)
+        proposal = adopt.propose(config, project.files, facts, graph, args.depth)
     if sum(len(layer) for layer in proposal.layers) < 2:
         raise UsageError(f"{', '.join(packages)} has fewer than two components at depth {args.depth}: "
                          "nothing to layer; try another --depth or --package")
-    section = adopt.render(proposal, events_supported="events" in _TOP_KEYS)
+    section = adopt.render(proposal)
     if args.print_only:
         sys.stdout.write(section)
         return EXIT_CLEAN
