@@ -302,9 +302,17 @@ def propose(
         a, b = component.get(source), component.get(target)
         if a is None or b is None or a == b:
             continue
+        lines = {e.line for e in evidence if e.kind == "import"}
         for e in evidence:
-            # An event site binds its module like a load-time import does.
-            kind = kinds.get((source, e.line), KIND_LOAD) if e.kind == "import" else e.kind
+            if e.kind in ("call", "use"):
+                # Uses weigh as the import that enables them, once: calls are not votes.
+                if e.import_line in lines:
+                    continue
+                lines.add(e.import_line)
+                kind = kinds.get((source, e.import_line), KIND_LOAD)
+            else:
+                # An event site binds its module like a load-time import does.
+                kind = kinds.get((source, e.line), KIND_LOAD) if e.kind == "import" else e.kind
             weight = WEIGHT_DEFERRED if kind in (KIND_FUNCTION, KIND_TYPING) else WEIGHT_LOAD_TIME
             weights[(a, b)] = weights.get((a, b), 0) + weight
             sites.setdefault((a, b), []).append((f"{e.file}:{e.line}", kind))

@@ -171,8 +171,10 @@ def ignore_sites(violations: Iterable[Violation]) -> dict[str, dict[int, set[str
             if (e.file, e.line, e.column) == (loc.file, loc.line, loc.column)
         ]
         pair = (hop[0].source, hop[0].target) if hop else None
-        lines = {(loc.file, loc.line)} | {
-            (e.file, e.line) for e in violation.evidence if (e.source, e.target) == pair
+        # A use is ignored through the import that bound its name: one comment covers all its uses.
+        first = hop[0].import_line if hop and hop[0].import_line else loc.line
+        lines = {(loc.file, first)} | {
+            (e.file, e.import_line or e.line) for e in violation.evidence if (e.source, e.target) == pair
         }
         for path, line in lines:
             sites.setdefault(path, {}).setdefault(line, set()).add(violation.rule)

@@ -8,6 +8,7 @@ what was expected.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import fnmatch
 import re
@@ -136,6 +137,37 @@ class EventSettings:
 
 
 @dataclass(frozen=True)
+class Loader:
+    """A call that loads a module named by a string: ``get_class("basket.views", ...)``."""
+
+    call: str  # a name or glob; one without a dot matches the call's last name
+    module_arg: int = 0
+    prefix: str = ""  # put before the string: "oscar.apps." + "basket.views"
+
+
+@dataclass(frozen=True)
+class UseSettings:
+    """What extraction records besides imports: uses of imported names and dynamic loads.
+
+    ``packages`` are the analysed packages (only names imported from them are
+    followed); the rest comes from ``uses`` and ``[dynamic]``.
+    """
+
+    packages: tuple[str, ...] = ()
+    uses: bool = True
+    dynamic_imports: bool = False
+    loaders: tuple[Loader, ...] = ()
+    django_models: bool = False
+    app_labels: tuple[tuple[str, str], ...] = ()  # (label, package); read by graph.py only
+
+    @property
+    def active(self) -> bool:
+        return bool(self.packages) and (
+            self.uses or self.dynamic_imports or bool(self.loaders) or self.django_models
+        )
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path  # the config file
     root: Path  # the project root: the config file's directory
@@ -153,7 +185,13 @@ class Config:
     optional_layers: frozenset[str] = frozenset()  # layer entries that may match no module
     contracts: tuple[Contract, ...] = ()  # named rule sets, checked besides the keys above
     events: EventSettings = EventSettings()
+    uses: UseSettings = UseSettings()  # its ``packages`` are filled from ``packages``
     text: str = field(default="", repr=False, compare=False)  # the file's text, for line numbers
+
+    @property
+    def use_settings(self) -> UseSettings:
+        """The extraction settings for uses, naming this config's packages."""
+        return dataclasses.replace(self.uses, packages=self.packages)
 
     @property
     def display_path(self) -> str:
@@ -236,6 +274,8 @@ _TOP_KEYS = {
     "max_cycles": "a positive integer",
     "contracts": "array of [[contracts]] tables with 'name', 'type' and the type's keys",
     "events": "a table with 'presets', 'owners', 'patterns' and 'declare'",
+    "uses": "true or false",
+    "dynamic": "a table with 'imports', 'loaders', 'django_models' and 'app_labels'",
 }
 
 
@@ -392,6 +432,7 @@ def parse_config(raw: dict, path: Path, text: str = "", prefix: str = "") -> Con
     contracts = _parse_contracts(reader, raw.get("contracts", []))
 
     events = _parse_events(reader, raw.get("events", {}))
+    uses = _parse_uses(reader, raw)
 
     if reader.problems:
         raise ConfigError(reader.problems)
@@ -412,6 +453,7 @@ def parse_config(raw: dict, path: Path, text: str = "", prefix: str = "") -> Con
         optional_layers=optional_layers,
         contracts=contracts,
         events=events,
+        uses=uses,
         text=text,
     )
 
@@ -855,3 +897,77 @@ def _declaration_line(text: str, module: str, event: str) -> int:
         if number > start and lines[number - 1].lstrip().startswith("["):
             break
     return start
+
+
+# --------------------------------------------------------------------------- uses and dynamic loads
+
+_DYNAMIC_KEYS = ("imports", "loaders", "django_models", "app_labels")
+_LOADER_KEYS = ("call", "module_arg", "prefix")
+
+
+def _parse_uses(reader: _Reader, raw: dict) -> UseSettings:
+    uses = raw.get("uses", True)
+    if not isinstance(uses, bool):
+        reader.problem("uses", f"expected true or false, got {_describe(uses)}")
+        uses = True
+    value = raw.get("dynamic", {})
+    if not isinstance(value, dict):
+        reader.problem("dynamic", f"expected a table ([tool.depcheck.dynamic]), got {_describe(value)}")
+        return UseSettings(uses=uses)
+    _unknown(reader, "dynamic", value, _DYNAMIC_KEYS)
+    flags = {}
+    for key in ("imports", "django_models"):
+        flags[key] = value.get(key, False)
+        if not isinstance(flags[key], bool):
+            reader.problem(f"dynamic.{key}", f"expected true or false, got {_describe(flags[key])}")
+            flags[key] = False
+    loaders = []
+    raw_loaders = value.get("loaders", [])
+    if not isinstance(raw_loaders, list):
+        reader.problem("dynamic.loaders", f"expected a list of tables like "
+                       f"{{ call = 'get_class', module_arg = 0, prefix = 'oscar.apps.' }}, "
+                       f"got {_describe(raw_loaders)}")
+        raw_loaders = []
+    for index, table in enumerate(raw_loaders):
+        key = f"dynamic.loaders[{index}]"
+        if not isinstance(table, dict):
+            reader.problem(key, "expected a table with 'call', 'module_arg' and 'prefix', "
+                           f"got {_describe(table)}")
+            continue
+        _unknown(reader, key, table, _LOADER_KEYS)
+        call = table.get("call")
+        argument = table.get("module_arg", 0)
+        prefix = table.get("prefix", "")
+        ok = True
+        if not isinstance(call, str) or not re.match(r"^[\w.*?\[\]!]+$", call):
+            reader.problem(f"{key}.call",
+                           f"expected a call name or glob like 'get_class', got {_describe(call)}")
+            ok = False
+        if isinstance(argument, bool) or not isinstance(argument, int) or argument < 0:
+            reader.problem(f"{key}.module_arg", "expected the position of the module argument "
+                           f"(0 or more), got {_describe(argument)}")
+            ok = False
+        if not isinstance(prefix, str) or prefix and not _MODULE_RE.match(prefix.rstrip(".")):
+            reader.problem(f"{key}.prefix",
+                           f"expected a module prefix like 'oscar.apps.', got {_describe(prefix)}")
+            ok = False
+        if ok:
+            loaders.append(Loader(call, argument, prefix))
+    labels = []
+    raw_labels = value.get("app_labels", {})
+    if not isinstance(raw_labels, dict):
+        reader.problem("dynamic.app_labels",
+                       f"expected a table of app label -> package, got {_describe(raw_labels)}")
+        raw_labels = {}
+    for label, package in raw_labels.items():
+        if not isinstance(package, str):
+            reader.problem(f"dynamic.app_labels.{label}",
+                           f"expected a package name, got {_describe(package)}")
+            continue
+        name = _module_name(reader, f"dynamic.app_labels.{label}", package)
+        if name:
+            labels.append((label, name))
+    return UseSettings(
+        uses=uses, dynamic_imports=flags["imports"], loaders=tuple(loaders),
+        django_models=flags["django_models"], app_labels=tuple(labels),
+    )

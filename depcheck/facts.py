@@ -14,10 +14,19 @@ import io
 import re
 import tokenize
 import warnings
-from typing import NamedTuple, Optional
+from typing import Iterable, NamedTuple, Optional
 
-from depcheck.config import EventSettings
-from depcheck.model import Alias, EventSite, FileFacts, ImportFact, ParseFailure, Suppression
+from depcheck.config import EventSettings, UseSettings
+from depcheck.model import (
+    Alias,
+    AppLabel,
+    EventSite,
+    FileFacts,
+    ImportFact,
+    ParseFailure,
+    Suppression,
+    Use,
+)
 from depcheck.patterns import CONSUME, DEFINE, PUBLISH, EventPattern
 
 _SUPPRESSION_RE = re.compile(r"#\s*depcheck:\s*ignore\b(?:\[([^\]]*)\])?")
@@ -38,11 +47,14 @@ def decode_source(data: bytes) -> str:
     return data.decode(encoding)
 
 
-def extract(data: bytes, events: Optional[EventSettings] = None) -> FileFacts:
+def extract(
+    data: bytes, events: Optional[EventSettings] = None, uses: Optional[UseSettings] = None
+) -> FileFacts:
     """Facts of one file. Never raises for bad source: it becomes ``FileFacts.error``.
 
-    With ``events``, also the file's event sites and module-level aliases; the
-    result then depends on the bytes and the event patterns only.
+    With ``events``, also the file's event sites and module-level aliases; with
+    ``uses``, the uses of names imported from the analysed packages and the
+    dynamic loads asked for. The result depends on the bytes and these settings only.
     """
     try:
         text = decode_source(data)
@@ -65,7 +77,8 @@ def extract(data: bytes, events: Optional[EventSettings] = None) -> FileFacts:
     except (RecursionError, MemoryError):
         return FileFacts(error=ParseFailure(1, 1, "too deeply nested for Python's parser"))
     lines = text.splitlines()
-    imports = _imports(tree, lines)
+    import_nodes: list[ast.stmt] = []
+    imports = _imports(tree, lines, import_nodes)
     suppressions: tuple[Suppression, ...] = ()
     declared: tuple[EventSite, ...] = ()
     if "depcheck" in text:
@@ -79,11 +92,22 @@ def extract(data: bytes, events: Optional[EventSettings] = None) -> FileFacts:
             # Resolving ``a.f().g().h()...`` recurses once per call in the chain; a
             # chain the parser accepts can still be too long for that.
             aliases, sites = (), ()
+    found_uses: tuple[Use, ...] = ()
+    apps: tuple[AppLabel, ...] = ()
+    if uses is not None and uses.active:
+        try:
+            found_aliases, found_uses, apps = _uses(tree, text, lines, import_nodes, uses)
+        except RecursionError:
+            found_aliases, found_uses = (), ()
+        # Re-exports (``from .api import create_order`` in a package) resolve uses in other files.
+        aliases = aliases or found_aliases
     return FileFacts(
         imports=imports,
         suppressions=suppressions,
         aliases=aliases,
         events=tuple(sorted(set(sites + declared))),
+        uses=found_uses,
+        apps=apps,
     )
 
 
@@ -99,7 +123,10 @@ def _is_type_checking(test: ast.expr) -> bool:
     return False
 
 
-def _imports(tree: ast.Module, lines: list[str]) -> tuple[ImportFact, ...]:
+def _imports(
+    tree: ast.Module, lines: list[str], nodes: Optional[list[ast.stmt]] = None
+) -> tuple[ImportFact, ...]:
+    """The file's imports; ``nodes`` (if given) receives their statements."""
     found: list[ImportFact] = []
     # An explicit stack instead of recursion: deeply nested code must not
     # exhaust Python's recursion limit here.
@@ -110,6 +137,8 @@ def _imports(tree: ast.Module, lines: list[str]) -> tuple[ImportFact, ...]:
             kind = type(node)
             if kind is ast.Import or kind is ast.ImportFrom:
                 found.extend(_import_facts(node, lines, type_checking, in_function))
+                if nodes is not None:
+                    nodes.append(node)
             elif kind in _FUNCTION_NODES:
                 stack.append((node.body, type_checking, True))
             elif kind is ast.ClassDef:
@@ -195,6 +224,7 @@ class Ref(NamedTuple):
     topic: bool = False
     level: int = 0
     own: bool = False
+    line: int = 0  # of the import that bound the name; 0 when no import did
 
     def attr(self, name: str) -> Optional[Ref]:
         return None if self.topic else self._replace(event=f"{self.event}.{name}")
@@ -223,14 +253,17 @@ def _dotted(node: ast.expr) -> Optional[str]:
 def _import_refs(node: ast.stmt) -> list[tuple[str, Ref]]:
     if isinstance(node, ast.Import):
         return [
-            (alias.asname, Ref(alias.name)) if alias.asname
-            else (alias.name.split(".")[0], Ref(alias.name.split(".")[0]))
+            (alias.asname, Ref(alias.name, line=node.lineno)) if alias.asname
+            else (alias.name.split(".")[0], Ref(alias.name.split(".")[0], line=node.lineno))
             for alias in node.names
         ]
     assert isinstance(node, ast.ImportFrom)
     base = node.module or ""
     return [
-        (alias.asname or alias.name, Ref(f"{base}.{alias.name}" if base else alias.name, level=node.level))
+        (
+            alias.asname or alias.name,
+            Ref(f"{base}.{alias.name}" if base else alias.name, level=node.level, line=node.lineno),
+        )
         for alias in node.names
         if alias.name != "*"
     ]
@@ -546,15 +579,11 @@ class _Events:
                 for default in (*current.args.defaults, *current.args.kw_defaults):
                     if default is not None:
                         stack.append((default, 0))
-                scope = dict.fromkeys(_arguments(current.args), SHADOWED)
+                if self.annotations:
+                    for annotation in _annotations(current):
+                        stack.append((annotation, 0))
                 body = current.body if isinstance(current.body, list) else [current.body]
-                for name in _bound_names(body) if isinstance(current.body, list) else ():
-                    scope.setdefault(name, SHADOWED)
-                for statement in body:
-                    for inner in ast.walk(statement) if isinstance(statement, ast.stmt) else ():
-                        if isinstance(inner, (ast.Import, ast.ImportFrom)):
-                            scope.update(_import_refs(inner))
-                self.scopes.append(scope)
+                self.scopes.append(self.scope(current, body))
                 self.class_stack.append(None)
                 stack.append((current, -1))
                 stack.extend((child, 0) for child in reversed(body))
@@ -570,9 +599,27 @@ class _Events:
                 stack.append((current, -2))
                 stack.extend((child, 0) for child in reversed(current.body))
                 continue
-            if isinstance(current, ast.Call):
-                self.match_call(current)
-            stack.extend((child, 0) for child in ast.iter_child_nodes(current))
+            stack.extend((child, 0) for child in self.children(current))
+
+    # Uses (``_Uses``) also look at annotations, which hold no event sites.
+    annotations = False
+
+    def scope(self, function: ast.AST, body: list) -> dict[str, Ref]:
+        """The names a function or lambda binds: its own imports, every other binding shadowed."""
+        scope = dict.fromkeys(_arguments(function.args), SHADOWED)  # type: ignore[attr-defined]
+        for name in _bound_names(body) if not isinstance(function, ast.Lambda) else ():
+            scope.setdefault(name, SHADOWED)
+        for statement in body:
+            for inner in ast.walk(statement) if isinstance(statement, ast.stmt) else ():
+                if isinstance(inner, (ast.Import, ast.ImportFrom)):
+                    scope.update(_import_refs(inner))
+        return scope
+
+    def children(self, node: ast.AST) -> Iterable[ast.AST]:
+        """Visit ``node``; what the walk should visit next."""
+        if isinstance(node, ast.Call):
+            self.match_call(node)
+        return ast.iter_child_nodes(node)
 
     def _may_hold_site(self, node: ast.stmt) -> bool:
         """Whether a pattern's name occurs on any line of the statement (decorators included)."""
@@ -619,3 +666,296 @@ def _events(
     events.walk(tree)
     return tuple(aliases), tuple(events.sites)
 
+
+
+# --------------------------------------------------------------------------- uses and dynamic loads
+
+_DJANGO_FIELDS = ("ForeignKey", "ManyToManyField", "OneToOneField")
+_DYNAMIC_WORDS = ("import_module", "__import__")
+_MODEL_WORDS = ("get_model", *_DJANGO_FIELDS)
+_DOTTED_RE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+_ODD_BREAKS = re.compile("[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+_WALRUS_RE = re.compile(r"\b([A-Za-z_]\w*)\s*:=")
+_MODEL_REF_RE = re.compile(r"^([A-Za-z_]\w*)\.[A-Za-z_]\w*$")
+
+
+def _annotations(function: ast.AST) -> list[ast.expr]:
+    args = function.args  # type: ignore[attr-defined]
+    every = [*getattr(args, "posonlyargs", []), *args.args, *args.kwonlyargs]
+    every += [a for a in (args.vararg, args.kwarg) if a is not None]
+    found = [a.annotation for a in every if a.annotation is not None]
+    returns = getattr(function, "returns", None)
+    return found + ([returns] if returns is not None else [])
+
+
+def _string(node: Optional[ast.expr]) -> Optional[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _positional(call: ast.Call, index: int) -> Optional[ast.expr]:
+    head = call.args[: index + 1]
+    if len(head) > index and not any(isinstance(a, ast.Starred) for a in head):
+        return head[index]
+    return None
+
+
+def _statement_bindings(body: list[ast.stmt]) -> set[str]:
+    """``_bound_names`` without walking expressions: right when no ``:=`` can bind inside them."""
+    names: set[str] = set()
+    declared: set[str] = set()
+    stack: list[ast.stmt] = list(body)
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        targets: list[ast.expr] = []
+        if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            names.add(node.name)  # type: ignore[attr-defined]
+            continue
+        if kind is ast.Assign or kind is ast.Delete:
+            targets = node.targets  # type: ignore[attr-defined]
+        elif kind is ast.AugAssign or kind is ast.AnnAssign:
+            targets = [node.target]  # type: ignore[attr-defined]
+        elif kind is ast.Import or kind is ast.ImportFrom:
+            names.update(local for local, _ in _import_refs(node))
+        elif kind is ast.Global or kind is ast.Nonlocal:
+            declared.update(node.names)  # type: ignore[attr-defined]
+        elif kind in _LOOP_NODES:
+            if kind is not ast.While:
+                targets = [node.target]  # type: ignore[attr-defined]
+            stack.extend(node.body + node.orelse)  # type: ignore[attr-defined]
+        elif kind in _WITH_NODES:
+            targets = [i.optional_vars for i in node.items if i.optional_vars is not None]  # type: ignore[attr-defined]
+            stack.extend(node.body)  # type: ignore[attr-defined]
+        elif kind is ast.If:
+            stack.extend(node.body + node.orelse)  # type: ignore[attr-defined]
+        elif kind in _TRY_NODES:
+            for handler in node.handlers:  # type: ignore[attr-defined]
+                if handler.name:
+                    names.add(handler.name)
+                stack.extend(handler.body)
+            stack.extend(node.body + node.orelse + node.finalbody)  # type: ignore[attr-defined]
+        elif _MATCH is not None and kind is _MATCH:
+            for case in node.cases:  # type: ignore[attr-defined]
+                for inner in ast.walk(case.pattern):
+                    name = getattr(inner, "name", None) or getattr(inner, "rest", None)
+                    if isinstance(name, str):
+                        names.add(name)
+                stack.extend(case.body)
+        for target in targets:
+            for inner in ast.walk(target):
+                if isinstance(inner, ast.Name):
+                    names.add(inner.id)
+    return names - declared
+
+
+class _Uses(_Events):
+    """One file's uses of names imported from the analysed packages, and its dynamic loads.
+
+    Reuses the event walk's bindings and scopes: a name is followed only while it
+    still means the import (a parameter or local assignment of the same name hides it).
+    """
+
+    annotations = True
+
+    def __init__(self, tree: ast.Module, lines: list[str], settings: UseSettings) -> None:
+        super().__init__(tree, lines, ())
+        self.settings = settings
+        self.found: list[Use] = []
+        self.called: set[int] = set()  # ids of the func nodes of calls seen
+        self.dynamic = settings.dynamic_imports or bool(settings.loaders) or settings.django_models
+        self.walrus = False
+        self.import_nodes: list[ast.stmt] = []
+        self.import_lines: list[int] = []
+
+    def scope(self, function: ast.AST, body: list) -> dict[str, Ref]:
+        # The event walk's scope walks every expression of the body twice; uses walk
+        # statements only, and find the body's imports among the file's by line.
+        scope = dict.fromkeys(_arguments(function.args), SHADOWED)  # type: ignore[attr-defined]
+        if isinstance(function, ast.Lambda):
+            return scope
+        names = _statement_bindings(body)
+        start, end = function.lineno, getattr(function, "end_lineno", None) or function.lineno  # type: ignore[attr-defined]
+        if self.walrus:
+            # ``:=`` binds inside expressions; a name before one anywhere in the body is
+            # taken as bound (in a string too: hiding a use is the safe mistake).
+            names.update(_WALRUS_RE.findall("\n".join(self.lines[start - 1:end])))
+        for name in names:
+            scope.setdefault(name, SHADOWED)
+        index = bisect.bisect_left(self.import_lines, start)
+        while index < len(self.import_lines) and self.import_lines[index] <= end:
+            scope.update(_import_refs(self.import_nodes[index]))
+            index += 1
+        return scope
+
+    def internal(self, ref: Ref) -> bool:
+        if ref.level:
+            return True
+        return any(ref.event == p or ref.event.startswith(p + ".") for p in self.settings.packages)
+
+    def children(self, node: ast.AST) -> Iterable[ast.AST]:
+        kind = type(node)
+        if kind is ast.Call:
+            func = node.func  # type: ignore[attr-defined]
+            self.called.add(id(func))
+            if self.dynamic:
+                self._dynamic(node)  # type: ignore[arg-type]
+        elif kind is ast.Attribute or kind is ast.Name:
+            root = node
+            attrs: list[str] = []
+            while type(root) is ast.Attribute:
+                attrs.append(root.attr)  # type: ignore[attr-defined]
+                root = root.value  # type: ignore[attr-defined]
+            if type(root) is ast.Name:
+                if self.settings.uses and not (kind is ast.Name and not isinstance(node.ctx, ast.Load)):  # type: ignore[attr-defined]
+                    self._use(node, root.id, attrs)  # type: ignore[attr-defined]
+                return ()
+        return ast.iter_child_nodes(node)
+
+    def _use(self, node: ast.AST, root: str, attrs: list[str]) -> None:
+        ref = self.lookup(root)
+        if ref is None or not ref.line or ref.topic or ref.own or not self.internal(ref):
+            return
+        name = ".".join([ref.event, *reversed(attrs)])
+        kind = "call" if id(node) in self.called else "use"
+        self._add(node, kind, name, ref.level, ref.event, ref.line)
+
+    def _add(self, node: ast.AST, kind: str, name: str, level: int = 0, bound: str = "",
+             import_line: int = 0) -> None:
+        line = node.lineno  # type: ignore[attr-defined]
+        text = self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
+        self.found.append(Use(line, node.col_offset + 1, kind, name, level, bound, import_line, text))  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------ dynamic loads
+
+    def _dynamic(self, call: ast.Call) -> None:
+        names = self._callee(call.func)
+        if not names:
+            return
+        last = names[0].rsplit(".", 1)[-1]
+        settings = self.settings
+        if settings.dynamic_imports:
+            function = self.resolve(call.func) if isinstance(call.func, (ast.Name, ast.Attribute)) else None
+            if function is not None and function.line and function.event == "importlib.import_module":
+                self._import_module(call)
+            elif names == ("__import__",) and self.lookup("__import__") is None:
+                module = _string(_positional(call, 0))
+                if module and _DOTTED_RE.match(module):
+                    self._add(call, "dynamic-import", module)
+        for loader in settings.loaders:
+            if "." in loader.call:
+                hit = any(fnmatch.fnmatchcase(name, loader.call) for name in names)
+            else:
+                hit = fnmatch.fnmatchcase(last, loader.call)
+            if hit:
+                module = _string(_positional(call, loader.module_arg))
+                if module and _DOTTED_RE.match(module):
+                    self._add(call, "string-loader", loader.prefix + module)
+        if settings.django_models:
+            label = None
+            if last == "get_model":
+                first, second = _string(_positional(call, 0)), _string(_positional(call, 1))
+                if first and second and first.isidentifier():
+                    label = first
+                elif first and second is None and len(call.args) == 1:
+                    match = _MODEL_REF_RE.match(first)
+                    label = match.group(1) if match else None
+            elif last in _DJANGO_FIELDS:
+                target = _positional(call, 0)
+                if target is None:
+                    target = next((k.value for k in call.keywords if k.arg == "to"), None)
+                match = _MODEL_REF_RE.match(_string(target) or "")
+                label = match.group(1) if match else None
+            if label:
+                self._add(call, "django-model", label)
+
+    def _import_module(self, call: ast.Call) -> None:
+        module = _string(_positional(call, 0))
+        if not module:
+            return
+        dots = len(module) - len(module.lstrip("."))
+        rest = module[dots:]
+        if rest and not _DOTTED_RE.match(rest):
+            return
+        if not dots:
+            self._add(call, "dynamic-import", module)
+            return
+        package_node = _positional(call, 1)
+        if package_node is None:
+            package_node = next((k.value for k in call.keywords if k.arg == "package"), None)
+        package = _string(package_node)
+        if package and _DOTTED_RE.match(package):
+            parts = package.split(".")
+            if dots - 1 < len(parts):
+                base = parts[: len(parts) - (dots - 1)]
+                self._add(call, "dynamic-import", ".".join(base + ([rest] if rest else [])))
+        elif isinstance(package_node, ast.Name) and package_node.id == "__package__":
+            # Relative to this module's package: resolved like a relative import, in graph.py.
+            self._add(call, "dynamic-import", rest, level=dots)
+
+    # ------------------------------------------------------------ Django app labels
+
+    def app_labels(self) -> list[AppLabel]:
+        found = []
+        for node in self.tree.body:
+            if not isinstance(node, ast.ClassDef):
+                continue
+            bases = [_dotted(b) or "" for b in node.bases]
+            if not any(b.rsplit(".", 1)[-1].endswith("Config") for b in bases):
+                continue
+            values: dict[str, str] = {}
+            for statement in node.body:
+                if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+                    target, value = statement.targets[0], _string(statement.value)
+                    if isinstance(target, ast.Name) and value is not None:
+                        values[target.id] = value
+            package = values.get("name", "")
+            if _DOTTED_RE.match(package):
+                label = values.get("label") or package.rsplit(".", 1)[-1]
+                if label.isidentifier():
+                    found.append(AppLabel(label, package))
+        return found
+
+
+def _uses(
+    tree: ast.Module, text: str, lines: list[str], import_nodes: list[ast.stmt], settings: UseSettings
+) -> tuple[tuple[Alias, ...], tuple[Use, ...], tuple[AppLabel, ...]]:
+    uses = _Uses(tree, lines, settings)
+    uses.walrus = ":=" in text
+    uses.import_nodes = sorted(import_nodes, key=lambda n: n.lineno)
+    uses.import_lines = [n.lineno for n in uses.import_nodes]
+    aliases = tuple(uses.bind_module())
+    apps = tuple(sorted(set(uses.app_labels()))) if settings.django_models else ()
+    # Walking every expression costs about as much as parsing: only statements
+    # whose lines name an import from the analysed packages (or a dynamic loader) are walked.
+    words: set[str] = set()
+    if settings.uses:
+        for node in import_nodes:
+            words.update(local for local, ref in _import_refs(node) if uses.internal(ref))
+        words.update(
+            name for name, ref in uses.module.items() if ref.line and not ref.own and uses.internal(ref)
+        )
+    if settings.dynamic_imports:
+        words.update(_DYNAMIC_WORDS)
+    if settings.django_models:
+        words.update(_MODEL_WORDS)
+    for loader in settings.loaders:
+        last = loader.call.rsplit(".", 1)[-1]
+        if not last.isidentifier():
+            words = set()
+            break
+        words.add(last)
+    else:
+        if not words or not any(word in text for word in words):
+            return aliases, (), apps
+    # ``splitlines`` also ends lines where Python does not (form feed, a lone "\r", ...):
+    # then its numbers could be off, and everything is walked.
+    if not words or _ODD_BREAKS.search(text.replace("\r\n", "\n")):
+        uses.hit_lines = None
+    else:
+        finder = re.compile(r"\b(?:{})\b".format("|".join(re.escape(w) for w in sorted(words))))
+        search = finder.search
+        uses.hit_lines = [number for number, line in enumerate(lines, 1) if search(line)]
+    uses.walk(tree)
+    return aliases, tuple(sorted(set(uses.found))), apps

@@ -56,9 +56,11 @@ class Ignores:
         return bool(self.comments or self.exceptions)
 
     def _comment_for(self, evidence: Evidence, rule: str) -> Optional[Suppression]:
-        found = self.comments.get((evidence.file, evidence.line))
-        if found is not None and (not found.rules or rule in found.rules):
-            return found
+        # A use is covered by a comment on its own line or on the import that bound its name.
+        for line in (evidence.line, evidence.import_line):
+            found = self.comments.get((evidence.file, line)) if line else None
+            if found is not None and (not found.rules or rule in found.rules):
+                return found
         return None
 
     def _exception_for(self, evidence: Evidence, rule: str) -> Optional[Exception_]:
@@ -66,6 +68,9 @@ class Ignores:
             if exception.rules and rule not in exception.rules:
                 continue
             if exception.covers(evidence.source, evidence.target):
+                return exception
+            # An accepted import also accepts the uses it enables, wherever they land.
+            if evidence.import_target and exception.covers(evidence.source, evidence.import_target):
                 return exception
         return None
 
@@ -89,8 +94,9 @@ class Ignores:
         for rule, violations in unfiltered.items():
             for violation in violations:
                 for evidence in violation.evidence:
-                    if self._comment_for(evidence, rule) is not None:
-                        used_comments.add((evidence.file, evidence.line))
+                    comment = self._comment_for(evidence, rule)
+                    if comment is not None:
+                        used_comments.add((evidence.file, comment.line))
                     exception = self._exception_for(evidence, rule)
                     if exception is not None:
                         used_exceptions.add(exception.key)

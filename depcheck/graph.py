@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Mapping, Optional
 
 import networkx as nx
 
-from depcheck.config import EventSettings
+from depcheck.config import EventSettings, UseSettings
 from depcheck.model import (
     Alias,
     CatalogEvent,
@@ -150,11 +150,14 @@ def build_graph(
     type_checking_imports: bool = True,
     events: Optional[EventSettings] = None,
     config_file: str = "",
+    uses: Optional[UseSettings] = None,
 ) -> DependencyGraph:
     """The module graph; ``facts`` is keyed by module name.
 
     With ``events``, publish and consume sites (and the config's declarations,
-    located in ``config_file``) become edges to the events' owners.
+    located in ``config_file``) become edges to the events' owners. The uses in
+    ``facts`` (if extraction recorded any) become evidence on the edge to the
+    module that defines what they use; ``uses`` maps Django app labels.
     """
     by_module = {f.module: f for f in sorted(files, key=lambda f: f.module)}
     resolver = Resolver(by_module, packages)
@@ -178,6 +181,13 @@ def build_graph(
                     external.setdefault(name, []).append(evidence)
                 else:
                     edges.setdefault((name, resolved.target), []).append(evidence)
+    if any(f.uses for f in facts.values()):
+        linker_of_uses = UseLinker(by_module, facts, resolver, uses or UseSettings(), type_checking_imports)
+        for evidence, is_external in linker_of_uses.link():
+            if is_external:
+                external.setdefault(evidence.source, []).append(evidence)
+            else:
+                edges.setdefault((evidence.source, evidence.target), []).append(evidence)
     catalog: tuple[CatalogEvent, ...] = ()
     if events is not None:
         linker = EventLinker(by_module, facts, resolver, events)
@@ -218,33 +228,15 @@ def _class_like(name: str) -> bool:
     return bare[:1].isupper() and (len(bare) == 1 or not bare.isupper())
 
 
-class EventLinker:
-    """Turns every file's event sites into one catalog: canonical ids, owners, sites.
+class Names:
+    """Follows a dotted name through other modules' aliases (re-exports, constants) to its definition."""
 
-    Needs all files at once: which module defines a name, whether an object is
-    a ``Signal()`` someone defined, and what a re-export or a topic constant in
-    another module stands for are only known here.
-    """
-
-    def __init__(
-        self,
-        files: Mapping[str, SourceFile],
-        facts: Mapping[str, FileFacts],
-        resolver: Resolver,
-        settings: EventSettings,
-    ) -> None:
+    def __init__(self, files: Mapping[str, SourceFile], facts: Mapping[str, FileFacts]) -> None:
         self.files = files
         self.facts = facts
-        self.resolver = resolver
-        self.settings = settings
         self.aliases: dict[str, dict[str, Alias]] = {
             name: {a.name: a for a in f.aliases} for name, f in facts.items() if f.aliases
         }
-        self.patterns: dict[str, EventPattern] = {}
-        for pattern in settings.patterns:
-            self.patterns.setdefault(pattern.name, pattern)
-
-    # ------------------------------------------------------------ naming
 
     def module_prefix(self, name: str) -> Optional[str]:
         """The longest analysed module that ``name`` is strictly inside."""
@@ -279,6 +271,109 @@ class EventLinker:
                 break
             seen.add(name)
         return name, False
+
+
+class UseLinker(Names):
+    """Turns every file's uses and dynamic loads into evidence, with all files known.
+
+    A use lands on the module that defines what it names: through dotted access
+    (``shop.orders.api.create_order`` after ``import shop``) and through
+    re-exports (``from .api import create_order`` in ``shop/orders/__init__.py``).
+    """
+
+    def __init__(
+        self,
+        files: Mapping[str, SourceFile],
+        facts: Mapping[str, FileFacts],
+        resolver: Resolver,
+        settings: UseSettings,
+        type_checking_imports: bool,
+    ) -> None:
+        super().__init__(files, facts)
+        self.resolver = resolver
+        self.type_checking_imports = type_checking_imports
+        self.labels: dict[str, str] = dict(settings.app_labels)
+        for module in sorted(facts):
+            for app in facts[module].apps:
+                self.labels.setdefault(app.label, app.package)
+
+    def target(self, name: str) -> Optional[tuple[str, bool]]:
+        """The module ``name`` lives in (internal), or ``name`` itself (external)."""
+        if not self.resolver.is_internal(name):
+            return name, True
+        found = self.resolver.nearest(name)
+        return (found, False) if found else None
+
+    def model_target(self, label: str) -> Optional[tuple[str, bool]]:
+        package = self.labels.get(label)
+        if package is None:
+            return None
+        if not self.resolver.is_internal(package):
+            return package, True
+        models = f"{package}.models"
+        return self.target(models if self.resolver.nearest(models) == models else package)
+
+    def link(self) -> list[tuple[Evidence, bool]]:
+        found: list[tuple[Evidence, bool]] = []
+        for module, source in self.files.items():
+            file_facts = self.facts.get(module)
+            if file_facts is None or not file_facts.uses:
+                continue
+            hidden = set()
+            if not self.type_checking_imports:
+                hidden = {fact.line for fact in file_facts.imports if fact.type_checking}
+            for use in file_facts.uses:
+                if use.import_line in hidden:
+                    continue
+                name: Optional[str] = use.name
+                import_target = ""
+                if use.kind == "django-model":
+                    where = self.model_target(use.name)
+                else:
+                    name = _qualify_relative(source, use.name, use.level)
+                    if not name:
+                        continue
+                    if use.import_line:
+                        canonical, topic = self.canonical(name)
+                        if not topic and self.resolver.is_internal(canonical):
+                            name = canonical
+                        bound = _qualify_relative(source, use.bound, use.level) or ""
+                        import_target = self.resolver.nearest(bound) or bound
+                        where = self.target(name)
+                        if where is not None and where[1]:
+                            continue  # a use of something the analysed code only re-exports
+                    else:
+                        where = self.target(name)
+                if where is None or where[0] == module:
+                    continue
+                found.append((Evidence(
+                    source.path, use.line, use.column, module, where[0], use.kind, use.text,
+                    name=name, import_line=use.import_line, import_target=import_target,
+                ), where[1]))
+        return found
+
+
+class EventLinker(Names):
+    """Turns every file's event sites into one catalog: canonical ids, owners, sites.
+
+    Needs all files at once: which module defines a name, whether an object is
+    a ``Signal()`` someone defined, and what a re-export or a topic constant in
+    another module stands for are only known here.
+    """
+
+    def __init__(
+        self,
+        files: Mapping[str, SourceFile],
+        facts: Mapping[str, FileFacts],
+        resolver: Resolver,
+        settings: EventSettings,
+    ) -> None:
+        super().__init__(files, facts)
+        self.resolver = resolver
+        self.settings = settings
+        self.patterns: dict[str, EventPattern] = {}
+        for pattern in settings.patterns:
+            self.patterns.setdefault(pattern.name, pattern)
 
     def site_id(self, module: str, site: EventSite) -> Optional[tuple[str, bool]]:
         if site.topic:

@@ -201,6 +201,37 @@ class EventSite:
     text: str = ""
 
 
+@dataclass(frozen=True, order=True)
+class Use:
+    """One use of an imported name, or one dynamic dependency, in one file.
+
+    For ``call``/``use`` kinds, ``name`` is the dotted name used, qualified
+    through the import that bound its first part (``shop.orders.api.create_order``
+    after ``import shop``), and ``bound`` is what that import bound (``shop``);
+    ``import_line`` is the import's line, so a suppression there covers the use.
+    Relative names keep their ``level``, as imports do. Dynamic kinds
+    (``dynamic-import``, ``string-loader``: a module path; ``django-model``: an
+    app label) have ``import_line == 0``.
+    """
+
+    line: int
+    column: int  # 1-based
+    kind: str  # "call" | "use" | "dynamic-import" | "string-loader" | "django-model"
+    name: str
+    level: int = 0
+    bound: str = ""
+    import_line: int = 0
+    text: str = ""
+
+
+@dataclass(frozen=True, order=True)
+class AppLabel:
+    """A Django ``AppConfig`` subclass's app label and package (``label``, else ``name``'s last part)."""
+
+    label: str
+    package: str
+
+
 @dataclass(frozen=True)
 class FileFacts:
     """Everything depcheck needs from one file. Depends only on the file's bytes
@@ -211,6 +242,8 @@ class FileFacts:
     error: Optional[ParseFailure] = None
     aliases: tuple[Alias, ...] = ()
     events: tuple[EventSite, ...] = ()
+    uses: tuple[Use, ...] = ()
+    apps: tuple[AppLabel, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -232,6 +265,11 @@ class Evidence:
     kind: str = "import"
     text: str = ""
     event: Optional[str] = None
+    # A use of an imported name: the qualified name used, and the import that bound it
+    # (line and target), so ignoring that import ignores its uses too.
+    name: Optional[str] = None
+    import_line: int = 0
+    import_target: str = ""
 
     def to_json(self) -> dict:
         data = {
@@ -245,6 +283,10 @@ class Evidence:
         }
         if self.event is not None:
             data["event"] = self.event
+        if self.name is not None:
+            data["name"] = self.name
+        if self.import_line:
+            data["import_line"] = self.import_line
         return data
 
 

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Optional
 
-from depcheck.config import Config, ConfigError, EventSettings
+from depcheck.config import Config, ConfigError, EventSettings, UseSettings
 from depcheck.contracts import check_contract_entries, check_contracts
 from depcheck.discover import Project, discover
 from depcheck.facts import extract
@@ -22,6 +22,7 @@ from depcheck.model import (
     ERROR,
     RULE_PARSE_ERROR,
     EventCatalog,
+    Evidence,
     FileFacts,
     GraphSnapshot,
     Location,
@@ -56,7 +57,9 @@ class Result:
         )
 
 
-def read_facts(project: Project, events: Optional[EventSettings] = None) -> dict[str, FileFacts]:
+def read_facts(
+    project: Project, events: Optional[EventSettings] = None, uses: Optional[UseSettings] = None
+) -> dict[str, FileFacts]:
     """Facts of every file, keyed by module. A file that cannot be read is a parse failure."""
     facts = {}
     for source in project.files:
@@ -66,7 +69,7 @@ def read_facts(project: Project, events: Optional[EventSettings] = None) -> dict
             reason = exc.strerror or type(exc).__name__
             facts[source.module] = FileFacts(error=ParseFailure(1, 1, f"cannot read the file: {reason}"))
             continue
-        facts[source.module] = extract(data, events)
+        facts[source.module] = extract(data, events, uses)
     return facts
 
 
@@ -109,10 +112,10 @@ def load_graph(
     if validate:
         check_entries(config, project)
         check_contract_entries(config, project)
-    facts = read_facts(project, config.events)
+    facts = read_facts(project, config.events, config.use_settings)
     graph = build_graph(
         project.files, facts, config.packages, type_checking_imports=config.type_checking_imports,
-        events=config.events, config_file=_config_file(config),
+        events=config.events, config_file=_config_file(config), uses=config.uses,
     )
     return project, facts, graph
 
@@ -194,7 +197,7 @@ def snapshot(result: Result, *, components: bool = False) -> GraphSnapshot:
     edges = [
         (e.source, e.target, e.kind, e.file, e.line)
         for _, _, evidence in graph.graph.edges(data="evidence")
-        for e in evidence
+        for e in _drawn(evidence)
     ]
     if not components:
         return GraphSnapshot(tuple(graph.modules), tuple(sorted(edges)), config.layers, frozenset(violating))
@@ -205,6 +208,13 @@ def snapshot(result: Result, *, components: bool = False) -> GraphSnapshot:
     }
     nodes = sorted({names.of(m) for m in graph.modules} - {None})
     return GraphSnapshot(tuple(nodes), tuple(sorted(lifted)), config.layers, frozenset(violating), True)
+
+
+def _drawn(evidence: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
+    """An edge's evidence as pictures show it: the uses an import enables are that import."""
+    if any(e.kind == "import" for e in evidence):
+        return tuple(e for e in evidence if e.kind not in ("call", "use"))
+    return evidence
 
 
 def _config_file(config: Config) -> str:

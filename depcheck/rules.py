@@ -164,8 +164,10 @@ def _verb(evidence: tuple[Evidence, ...]) -> str:
         return "consumes an event of"
     if kinds == {"publish"}:
         return "publishes an event owned by"
-    if kinds == {"import"}:
+    if kinds == {"import"} or "import" in kinds and kinds <= {"import", "call", "use"}:
         return "imports"
+    if kinds <= {"call", "use"}:
+        return "uses"
     return "depends on"
 
 

@@ -59,7 +59,8 @@ def test_choreography_is_an_upward_layer_violation_and_a_choreography_cycle(tmp_
                   "shop.customers.events.CreditLimitExceeded"):
         assert event in cycle["message"]
     assert "orchestration" in cycle["hint"]
-    assert {e["kind"] for e in cycle["evidence"]} == {"import", "consume"}
+    # The imported event classes are also used (``@subscribe(OrderCreated)``): "use" evidence.
+    assert {e["kind"] for e in cycle["evidence"]} == {"import", "consume", "use"}
 
 
 def test_orchestration_is_clean_and_its_catalog_is_complete(tmp_path):
@@ -134,7 +135,7 @@ def test_consume_edge_up_the_layers_is_a_layer_violation(project):
     assert code == 1
     (layer,) = [v for v in doc["violations"] if v["rule"] == "layer"]
     assert [(e["kind"], e.get("event")) for e in layer["evidence"]] == [
-        ("import", None), ("consume", "app.high.events.Placed"),
+        ("import", None), ("consume", "app.high.events.Placed"), ("use", None),
     ]
 
 

@@ -28,10 +28,20 @@ DJANGO = "django==5.2.8"
 
 
 def depcheck_graph(root: Path, package: str) -> tuple[set[str], set[tuple[str, str]]]:
+    """The modules and the import edges, extracted with uses on (as ``depcheck check`` does).
+
+    Uses (calls, dotted access, re-exports) add evidence and edges grimp cannot see;
+    only the edges with import evidence are grimp's to compare.
+    """
     config = Config(path=root / "depcheck.toml", root=root, packages=(package,))
     project = discover(config)
-    graph = build_graph(project.files, read_facts(project), (package,))
-    return set(graph.files), set(graph.graph.edges)
+    facts = read_facts(project, None, config.use_settings)
+    assert any(f.uses for f in facts.values())
+    graph = build_graph(project.files, facts, (package,))
+    imports = {
+        (a, b) for a, b, evidence in graph.graph.edges(data="evidence") if any(e.kind == "import" for e in evidence)
+    }
+    return set(graph.files), imports
 
 
 def grimp_graph(package: str) -> tuple[set[str], set[tuple[str, str]]]:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from depcheck.cli import main
 from tests.conftest import run_events, run_json, sites
 
 VERSION = "3.2.4"
@@ -114,3 +115,80 @@ def test_oscar_check_reports_the_receivers_edges_and_unconsumed_signals(oscar):
     assert "oscar.apps.order.signals.order_status_changed" in unconsumed
     assert "oscar.apps.basket.signals.basket_addition" not in unconsumed
     assert all(v["rule"] == "event-not-consumed" for v in doc["violations"])
+
+
+# --------------------------------------------------------------------------- dynamic loads
+
+# django-oscar reaches other apps through its loader (``get_class("checkout.calculators",
+# "OrderTotalCalculator")`` loads ``oscar.apps.checkout.calculators``, unless a project forks the
+# app) and through model references by app label (``get_model("communication", ...)``,
+# ``ForeignKey("catalogue.Product")``), whose labels its ``apps.py`` files declare
+# (``label = "catalogue"``, ``name = "oscar.apps.catalogue"``). Checked by reading the source.
+OSCAR_DYNAMIC = """
+packages = ["oscar"]
+acyclic = [{apps}]
+max_cycles = 1
+[dynamic]
+django_models = true
+loaders = [
+    {{ call = "get_class", module_arg = 0, prefix = "oscar.apps." }},
+    {{ call = "get_classes", module_arg = 0, prefix = "oscar.apps." }},
+]
+"""
+
+
+def oscar_graph(root: Path, dynamic: bool, components: bool) -> dict:
+    import contextlib
+    import io
+    import json
+
+    apps = ", ".join(f'"oscar.apps.{p.name}"' for p in sorted((root / "oscar/apps").iterdir()) if p.is_dir())
+    text = OSCAR_DYNAMIC.format(apps=apps)
+    if not dynamic:
+        text = text[: text.index("[dynamic]")]
+    config = root / ("dynamic.toml" if dynamic else "static.toml")
+    config.write_text(text)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["graph", "--format", "json", "--config", str(config), str(root)]
+                    + (["--components"] if components else []))
+    assert code == 0
+    return json.loads(out.getvalue())
+
+
+def test_oscar_loader_and_model_references_show_cross_app_dependencies(oscar):
+    static = {(e["from"], e["to"]) for e in oscar_graph(oscar, False, True)["edges"]}
+    dynamic = oscar_graph(oscar, True, True)["edges"]
+    kinds: dict[tuple[str, str], set[str]] = {}
+    for edge in dynamic:
+        kinds.setdefault((edge["from"], edge["to"]), set()).add(edge["kind"])
+    assert static <= set(kinds)
+    hidden = {pair for pair in kinds if pair not in static}
+    # Most of oscar's cross-app dependencies are invisible to an import graph.
+    assert len(hidden) >= 40 and len(hidden) > 3 * len(static)
+    app = "oscar.apps."
+    assert kinds[(app + "basket", app + "checkout")] == {"string-loader"}
+    assert kinds[(app + "checkout", app + "payment")] == {"string-loader"}
+    assert kinds[(app + "order", app + "communication")] == {"django-model", "string-loader"}
+    assert kinds[(app + "wishlists", app + "catalogue")] == {"django-model"}
+    for pair in [("basket", "checkout"), ("checkout", "payment"), ("order", "communication"),
+                 ("wishlists", "catalogue")]:
+        assert (app + pair[0], app + pair[1]) in hidden
+
+    module_edges = {
+        (e["from"], e["to"], e["kind"], e["file"], e["line"]) for e in oscar_graph(oscar, True, False)["edges"]
+    }
+    for site in [
+        # OrderTotalCalculator = get_class("checkout.calculators", "OrderTotalCalculator")
+        ("basket.views", "checkout.calculators", "string-loader", "basket/views.py", 29),
+        # RedirectRequired, UnableToTakePayment, PaymentError = get_classes("payment.exceptions", [...])
+        ("checkout.views", "payment.exceptions", "string-loader", "checkout/views.py", 22),
+        # CommunicationEventType = get_model("communication", "CommunicationEventType")
+        ("order.utils", "communication.models", "django-model", "order/utils.py", 19),
+        # Dispatcher = get_class("communication.utils", "Dispatcher")
+        ("order.utils", "communication.utils", "string-loader", "order/utils.py", 20),
+        # product = models.ForeignKey("catalogue.Product", ...)
+        ("wishlists.abstract_models", "catalogue.models", "django-model", "wishlists/abstract_models.py", 138),
+    ]:
+        source, target, kind, path, line = site
+        assert (app + source, app + target, kind, "oscar/apps/" + path, line) in module_edges

@@ -8,25 +8,67 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.markup import escape
 
-from depcheck.model import ERROR, Summary, Violation
+from depcheck.model import ERROR, Evidence, Summary, Violation
+
+# Evidence kinds that are uses of an imported name, shown under their import.
+_USE_KINDS = ("call", "use")
 
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+def _line(evidence: Evidence, indent: str = "    ") -> str:
+    where = f"{evidence.file}:{evidence.line}:{evidence.column}"
+    kind = "" if evidence.kind == "import" else f" [{evidence.kind}]"
+    event = f" event {evidence.event}" if evidence.event else ""
+    code = f"  [dim]{escape(evidence.text)}[/]" if evidence.text else ""
+    return (
+        f"{indent}[cyan]{escape(where)}[/]  {escape(evidence.source)} -> "
+        f"{escape(evidence.target)}{escape(kind + event)}{code}"
+    )
+
+
+def _use(evidence: Evidence) -> str:
+    where = f"{evidence.file}:{evidence.line}:{evidence.column}"
+    code = f"  [dim]{escape(evidence.text)}[/]" if evidence.text else ""
+    name = escape(evidence.name or evidence.target)
+    return f"        [cyan]{escape(where)}[/]  {evidence.kind} {name}{code}"
+
+
 def _hops(violation: Violation) -> list[str]:
-    """One line per piece of evidence, hop by hop: where, which dependency, and the code."""
-    lines = []
+    """One line per piece of evidence, hop by hop: where, which dependency, and the code.
+
+    The calls and uses an import enables are listed under that import; uses whose
+    import is not itself on the path (a re-export, dotted access through a parent
+    package) get a line naming their import first.
+    """
+    imports = {(e.file, e.line, e.source) for e in violation.evidence if e.kind == "import"}
+    enabled: dict[tuple[str, int, str], list[Evidence]] = {}
     for evidence in violation.evidence:
-        where = f"{evidence.file}:{evidence.line}:{evidence.column}"
-        kind = "" if evidence.kind == "import" else f" [{evidence.kind}]"
-        event = f" event {evidence.event}" if evidence.event else ""
-        code = f"  [dim]{escape(evidence.text)}[/]" if evidence.text else ""
-        lines.append(
-            f"    [cyan]{escape(where)}[/]  {escape(evidence.source)} -> "
-            f"{escape(evidence.target)}{escape(kind + event)}{code}"
-        )
+        if evidence.kind in _USE_KINDS and evidence.import_line:
+            enabled.setdefault((evidence.file, evidence.import_line, evidence.source), []).append(evidence)
+    lines: list[str] = []
+    shown: set[tuple[str, int, str]] = set()
+    for evidence in violation.evidence:
+        if evidence.kind in _USE_KINDS and evidence.import_line:
+            key = (evidence.file, evidence.import_line, evidence.source)
+            if key in imports or key in shown:
+                continue
+            shown.add(key)
+            where = f"{evidence.file}:{evidence.import_line}"
+            lines.append(
+                f"    [cyan]{escape(where)}[/]  {escape(evidence.source)} imports "
+                f"{escape(evidence.import_target)}, which leads to {escape(evidence.target)}:"
+            )
+            lines.extend(_use(use) for use in enabled[key])
+            continue
+        lines.append(_line(evidence))
+        if evidence.kind == "import":
+            key = (evidence.file, evidence.line, evidence.source)
+            if key not in shown:
+                shown.add(key)
+                lines.extend(_use(use) for use in enabled.get(key, ()))
     return lines
 
 
