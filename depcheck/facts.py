@@ -766,6 +766,7 @@ class _Uses(_Events):
         self.called: set[int] = set()  # ids of the func nodes of calls seen
         self.dynamic = settings.dynamic_imports or bool(settings.loaders) or settings.django_models
         self.walrus = False
+        self.words: set[str] = set()  # names that may be bound to an import from the packages
         self.import_nodes: list[ast.stmt] = []
         self.import_lines: list[int] = []
 
@@ -795,6 +796,27 @@ class _Uses(_Events):
         return any(ref.event == p or ref.event.startswith(p + ".") for p in self.settings.packages)
 
     def children(self, node: ast.AST) -> Iterable[ast.AST]:
+        if isinstance(node, ast.stmt) and not hasattr(node, "body"):
+            return self._simple(node)
+        return self._expressions(node)
+
+    def _simple(self, statement: ast.stmt) -> list[ast.AST]:
+        """A statement without a body, walked here in one loop (the walk's hot path).
+
+        Lambdas go back to the walk, which gives them their own scope."""
+        pending: list[ast.AST] = []
+        stack: list[ast.AST] = [statement]
+        while stack:
+            node = stack.pop()
+            kind = type(node)
+            if kind is ast.Lambda:
+                pending.append(node)
+            elif kind is not ast.Constant:
+                stack.extend(self._expressions(node))
+        return pending
+
+    def _expressions(self, node: ast.AST) -> Iterable[ast.AST]:
+        """Record what ``node`` uses or loads; the children still to visit."""
         kind = type(node)
         if kind is ast.Call:
             func = node.func  # type: ignore[attr-defined]
@@ -808,8 +830,9 @@ class _Uses(_Events):
                 attrs.append(root.attr)  # type: ignore[attr-defined]
                 root = root.value  # type: ignore[attr-defined]
             if type(root) is ast.Name:
-                if self.settings.uses and not (kind is ast.Name and not isinstance(node.ctx, ast.Load)):  # type: ignore[attr-defined]
-                    self._use(node, root.id, attrs)  # type: ignore[attr-defined]
+                name = root.id  # type: ignore[attr-defined]
+                if name in self.words and not (kind is ast.Name and type(node.ctx) is not ast.Load):  # type: ignore[attr-defined]
+                    self._use(node, name, attrs)
                 return ()
         return ast.iter_child_nodes(node)
 
@@ -936,6 +959,7 @@ def _uses(
         words.update(
             name for name, ref in uses.module.items() if ref.line and not ref.own and uses.internal(ref)
         )
+    uses.words = set(words)
     if settings.dynamic_imports:
         words.update(_DYNAMIC_WORDS)
     if settings.django_models:

@@ -192,3 +192,20 @@ def test_oscar_loader_and_model_references_show_cross_app_dependencies(oscar):
     ]:
         source, target, kind, path, line = site
         assert (app + source, app + target, kind, "oscar/apps/" + path, line) in module_edges
+
+
+def test_oscar_hides_a_customer_communication_cycle_behind_its_loader(oscar):
+    config = oscar / "cycle.toml"
+    text = OSCAR_DYNAMIC.format(apps='"oscar.apps.customer", "oscar.apps.communication"')
+    config.write_text('exclude = ["oscar/apps/*/migrations/*"]\n' + text)
+    code, doc = run_json(oscar, "--config", str(config))
+    assert code == 1
+    (cycle,) = doc["violations"]
+    assert cycle["cycle"] == ["oscar.apps.communication", "oscar.apps.customer", "oscar.apps.communication"]
+    # The one hop back: PageTitleMixin = get_class("customer.mixins", "PageTitleMixin")
+    assert cycle["location"] == {"file": "oscar/apps/communication/notifications/views.py", "line": 13, "column": 18}
+    assert {e["kind"] for e in cycle["evidence"]} == {"string-loader", "django-model"}
+    config.write_text('exclude = ["oscar/apps/*/migrations/*"]\n' + text[: text.index("[dynamic]")])
+    # With imports alone the cycle is invisible.
+    code, doc = run_json(oscar, "--config", str(config))
+    assert (code, doc["violations"]) == (0, [])
