@@ -744,6 +744,9 @@ def _statement_bindings(body: list[ast.stmt]) -> set[str]:
                         names.add(name)
                 stack.extend(case.body)
         for target in targets:
+            if type(target) is ast.Name:
+                names.add(target.id)  # type: ignore[attr-defined]
+                continue
             for inner in ast.walk(target):
                 if isinstance(inner, ast.Name):
                     names.add(inner.id)
@@ -941,6 +944,35 @@ class _Uses(_Events):
         return found
 
 
+def _hit_lines(text: str, words: set[str]) -> list[int]:
+    """Lines (1-based, ascending) where a word occurs, maybe inside a longer name: a superset is safe.
+
+    ``str.find`` instead of one regex of all the words: compiling a regex per
+    file (each file imports other names) cost more than the search itself."""
+    offsets: list[int] = []
+    short = sorted(w for w in words if len(w) <= 2)
+    for word in words:
+        if len(word) <= 2:
+            continue  # ``_`` (gettext) would match inside every snake_case name
+        find, size = text.find, len(word)
+        at = find(word)
+        while at >= 0:
+            offsets.append(at)
+            at = find(word, at + size)
+    if short:
+        finder = re.compile(r"(?<!\w)(?:{})(?!\w)".format("|".join(re.escape(w) for w in short)))
+        offsets.extend(match.start() for match in finder.finditer(text))
+    offsets.sort()
+    hits: list[int] = []
+    line, last = 1, 0
+    for at in offsets:
+        line += text.count("\n", last, at)
+        last = at
+        if not hits or hits[-1] != line:
+            hits.append(line)
+    return hits
+
+
 def _uses(
     tree: ast.Module, text: str, lines: list[str], import_nodes: list[ast.stmt], settings: UseSettings
 ) -> tuple[tuple[Alias, ...], tuple[Use, ...], tuple[AppLabel, ...]]:
@@ -978,8 +1010,6 @@ def _uses(
     if not words or _ODD_BREAKS.search(text.replace("\r\n", "\n")):
         uses.hit_lines = None
     else:
-        finder = re.compile(r"\b(?:{})\b".format("|".join(re.escape(w) for w in sorted(words))))
-        search = finder.search
-        uses.hit_lines = [number for number, line in enumerate(lines, 1) if search(line)]
+        uses.hit_lines = _hit_lines(text, words)
     uses.walk(tree)
     return aliases, tuple(sorted(set(uses.found))), apps

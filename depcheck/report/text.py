@@ -89,12 +89,11 @@ def render(violations: Sequence[Violation], summary: Summary, color: bool) -> st
         if violation.location is not None:
             loc = violation.location
             where = f"[cyan]{escape(f'{loc.file}:{loc.line}:{loc.column}')}[/]: "
-        console.print(f"{where}[{style}]{violation.rule}[/] {escape(violation.message)}")
-        for line in _hops(violation):
-            console.print(line)
+        # One print per violation: rich's per-call cost dominated output with many uses.
+        block = [f"{where}[{style}]{violation.rule}[/] {escape(violation.message)}", *_hops(violation)]
         if violation.hint:
-            console.print(f"    [dim]hint: {escape(violation.hint)}[/]")
-        console.print()
+            block.append(f"    [dim]hint: {escape(violation.hint)}[/]")
+        console.print("\n".join(block) + "\n")
     for note in summary.notes:
         console.print(f"[yellow]note:[/] {escape(note)}")
     scanned = (
