@@ -569,3 +569,23 @@ def test_init_layers_with_the_event_edges_of_the_presets_it_detects(tmp_path):
     assert "consume" in exception["reason"]
     code, document = run_json(tmp_path)
     assert code == 0 and document["violations"] == []
+
+
+def test_init_weighs_uses_as_their_import_not_per_call(tmp_path):
+    # Five calls through a function-local import must not outweigh one load-time import.
+    write_project(tmp_path, {
+        "pyproject.toml": "[project]\nname = 'x'\n",
+        "app/__init__.py": "",
+        "app/api/__init__.py": "",
+        "app/api/views.py": "from app.services import run\n\n\ndef view():\n    return run()\n",
+        "app/services/__init__.py": "",
+        "app/services/core.py": (
+            "def run():\n    from app.api import views\n"
+            "    views.view()\n    views.view()\n    views.view()\n    views.view()\n    views.view()\n"
+        ),
+    })
+    code, _, err = run("init", str(tmp_path))
+    assert code == 0, err
+    config = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["depcheck"]
+    assert config["layers"] == ["app.api", "app.services"]
+    assert [(e["from"], e["to"]) for e in config["exceptions"]] == [("app.services", "app.api")]

@@ -384,14 +384,14 @@ def test_app_label_from_config_and_from_app_config_name(project):
 
 
 def test_dynamic_config_errors_are_one_line_each(project, capsys):
-    config = CONFIG + (
+    config = CONFIG + "uses = 'no'\n" + (
         "[tool.depcheck.dynamic]\nimports = 'yes'\nloaders = [{ call = 'get class', module_arg = -1 }]\n"
         "app_labels = { orders = 'not a module' }\nmystery = 1\n"
     )
     root = project(files("", config))
     assert main(["check", str(root)]) == 2
     err = capsys.readouterr().err
-    for key in ("dynamic.imports", "dynamic.loaders[0].call", "dynamic.loaders[0].module_arg",
+    for key in ("uses", "dynamic.imports", "dynamic.loaders[0].call", "dynamic.loaders[0].module_arg",
                 "dynamic.app_labels.orders", "dynamic.mystery"):
         assert f"tool.depcheck.{key}:" in err
     assert "Traceback" not in err
