@@ -416,3 +416,18 @@ acyclic = ["shop.orders", "shop.billing"]
     assert code == 1 and rules_of(doc) == ["cycle"]
     kinds = {e["kind"] for e in doc["violations"][0]["evidence"]}
     assert kinds == {"import", "call"}
+
+
+def test_a_dynamic_import_of_a_third_party_package_is_external(project):
+    config = DYNAMIC + """
+[[tool.depcheck.forbidden]]
+from = "shop.billing"
+to = "requests"
+"""
+    code, doc = run_json(project(files("import importlib\nhttp = importlib.import_module('requests.adapters')\n", config)))
+    assert code == 1
+    (violation,) = doc["violations"]
+    assert violation["rule"] == "forbidden"
+    assert [(e["kind"], e["to"], e["line"]) for e in violation["evidence"]] == [
+        ("dynamic-import", "requests.adapters", 2),
+    ]
