@@ -165,6 +165,11 @@ class Config:
     def line_of(self, key: str) -> Optional[int]:
         return find_key_line(self.text, key)
 
+    def line_of_quoted_key(self, name: str) -> Optional[int]:
+        """Line of a ``"name" = ...`` entry (owner globs and other quoted keys)."""
+        match = re.search(rf'^[ \t]*"{re.escape(name)}"[ \t]*=', self.text, re.MULTILINE)
+        return self.text.count("\n", 0, match.start()) + 1 if match else None
+
     def where(self, key: str) -> str:
         """``pyproject.toml:12: layers`` style prefix for a message about ``key``."""
         line = self.line_of(key)
@@ -805,9 +810,10 @@ def _parse_pattern(reader: _Reader, key: str, table: Any) -> Optional[EventPatte
         reader.problem(f"{key}.kind", f"expected one of {', '.join(KINDS)}, got {_describe(kind)}")
         ok = False
     call = table.get("call")
-    if not isinstance(call, str) or not re.match(r"^[\w.*?\[\]!]+$", call or ""):
+    if not isinstance(call, str) or not re.fullmatch(r"[\w*?\[\]!]+(\.[\w*?\[\]!]+)*", call):
         reader.problem(f"{key}.call", f"expected a call name or glob like '*.publish', got {_describe(call)}")
         ok = False
+        call = None
     places = table.get("event")
     if isinstance(places, str):
         places = [places]
@@ -817,6 +823,11 @@ def _parse_pattern(reader: _Reader, key: str, table: Any) -> Optional[EventPatte
     ):
         reader.problem(f"{key}.event", "expected where the event is: 'arg:0', 'kw:NAME', 'args', 'object' "
                        f"or (define only) 'target', or a list of them; got {_describe(places)}")
+        ok = False
+    elif "object" in places and call is not None and "." not in call and "*" not in call:
+        # A plain function call has no object: this pattern could never match anything.
+        reader.problem(f"{key}.event", f"'object' needs a method call pattern like '*.{call}', "
+                       f"but call = {call!r} names a plain function")
         ok = False
     elif "target" in places and kind != "define":
         reader.problem(f"{key}.event", "'target' (the assigned name) only makes sense with kind = 'define'")

@@ -7,6 +7,7 @@ print, read files or know about output formats.
 
 from __future__ import annotations
 
+import fnmatch
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from depcheck.model import (
     RULE_FORBIDDEN,
     RULE_INDEPENDENCE,
     RULE_LAYER,
+    RULE_UNUSED_CONFIG,
     WARNING,
     CatalogEvent,
     Evidence,
@@ -531,6 +533,35 @@ def check_event_not_consumed(view: GraphView, config: Config) -> Findings:
     return _hygiene(view, RULE_EVENT_NOT_CONSUMED)
 
 
+def check_unused_config(view: GraphView, config: Config) -> Findings:
+    """**unused-config**: an events owner glob that matches no event of the code.
+
+    A stale or mistyped owner assigns nothing, and the dependencies it was
+    meant to create silently vanish; say so at the entry's line.
+    """
+    findings = Findings()
+    ids = [event.id for event in view.events]
+    try:
+        config_file = config.path.relative_to(config.root).as_posix()
+    except ValueError:
+        config_file = config.path.name
+    for glob, owner in config.events.owners:
+        if any(fnmatch.fnmatchcase(event, glob) for event in ids):
+            continue
+        findings.violations.append(
+            Violation(
+                rule=RULE_UNUSED_CONFIG,
+                severity=WARNING,
+                message=f"events owner {glob!r} = {owner!r} matches no event of the analysed code",
+                location=Location(config_file, config.line_of_quoted_key(glob) or 1, 1),
+                hint="fix the glob (event ids are dotted names like 'shop.orders.events.OrderCreated', "
+                "or topic strings), or remove the entry; `depcheck events` lists every event",
+                key_extra=("owner", glob),
+            )
+        )
+    return findings
+
+
 def check_event_no_owner(view: GraphView, config: Config) -> Findings:
     """**event-no-owner**: a topic string is used but no module owns it.
 
@@ -552,4 +583,5 @@ RULES: dict[str, Check] = {
     RULE_EVENT_NOT_PUBLISHED: check_event_not_published,
     RULE_EVENT_NOT_CONSUMED: check_event_not_consumed,
     RULE_EVENT_NO_OWNER: check_event_no_owner,
+    RULE_UNUSED_CONFIG: check_unused_config,
 }
