@@ -112,7 +112,7 @@ def load_graph(
     facts = read_facts(project, config.events)
     graph = build_graph(
         project.files, facts, config.packages, type_checking_imports=config.type_checking_imports,
-        events=config.events, config_file=_config_file(config),
+        events=config.events, config_file=config.file_name,
     )
     return project, facts, graph
 
@@ -206,12 +206,6 @@ def snapshot(result: Result, *, components: bool = False) -> GraphSnapshot:
     nodes = sorted({names.of(m) for m in graph.modules} - {None})
     return GraphSnapshot(tuple(nodes), tuple(sorted(lifted)), config.layers, frozenset(violating), True)
 
-
-def _config_file(config: Config) -> str:
-    try:
-        return config.path.relative_to(config.root).as_posix()
-    except ValueError:
-        return config.path.name
 
 
 def event_catalog(result: Result) -> EventCatalog:
