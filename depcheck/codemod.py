@@ -15,10 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Union
 
+from depcheck.facts import SUPPRESSION_RE  # written in the grammar facts.py reads
 from depcheck.model import DEPENDENCY_RULES, RULE_UNUSED_IGNORE, Violation
 
-# The same grammar facts.py reads (a bare ignore, or one with a list of rules).
-SUPPRESSION_RE = re.compile(r"#\s*depcheck:\s*ignore\b(?:\[([^\]]*)\])?")
 # A further comment on the same line (another tool's) ends the ignore and its reason.
 _NEXT_COMMENT = re.compile(r"\s+#")
 

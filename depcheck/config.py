@@ -15,7 +15,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -202,6 +202,16 @@ class Config:
 
     def line_of(self, key: str) -> Optional[int]:
         return find_key_line(self.text, key)
+
+    @property
+    def file_name(self) -> str:
+        """The config file as reports name it: relative to the project root, which is its folder."""
+        return self.path.name
+
+    def line_of_quoted_key(self, name: str) -> Optional[int]:
+        """Line of a ``"name" = ...`` entry (owner globs and other quoted keys)."""
+        match = re.search(rf'^[ \t]*"{re.escape(name)}"[ \t]*=', self.text, re.MULTILINE)
+        return self.text.count("\n", 0, match.start()) + 1 if match else None
 
     def where(self, key: str) -> str:
         """``pyproject.toml:12: layers`` style prefix for a message about ``key``."""
@@ -540,48 +550,47 @@ def _targets(reader: _Reader, table: dict, key: str, field_name: str) -> tuple[s
     return tuple(n for v in value if (n := _module_name(reader, f"{key}.{field_name}", v)))
 
 
-def _parse_forbidden(reader: _Reader, value: Any) -> tuple[ForbiddenRule, ...]:
+def _tables(reader: _Reader, value: Any, name: str, keys: tuple[str, ...]) -> Iterator[tuple[str, dict]]:
+    """Each table of a ``[[name]]`` array with its key (``name[2]``), after type and key checks."""
     if not isinstance(value, list):
-        reader.problem("forbidden", f"expected [[forbidden]] tables, got {_describe(value)}")
-        return ()
-    rules = []
+        reader.problem(name, f"expected [[{name}]] tables, got {_describe(value)}")
+        return
+    expected = ", ".join(repr(k) for k in keys)
     for index, table in enumerate(value):
-        key = f"forbidden[{index}]"
+        key = f"{name}[{index}]"
         if not isinstance(table, dict):
-            reader.problem(key, f"expected a table with 'from' and 'to', got {_describe(table)}")
+            reader.problem(key, f"expected a table with {expected}, got {_describe(table)}")
             continue
-        for unknown in sorted(set(table) - {"from", "to", "reason", "indirect"}):
-            reader.problem(f"{key}.{unknown}", "unknown key; expected 'from', 'to', 'reason', 'indirect'")
-        reason = table.get("reason", "")
-        if not isinstance(reason, str):
-            reader.problem(f"{key}.reason", f"expected a string, got {_describe(reason)}")
-            reason = ""
-        indirect = table.get("indirect", True)
-        if not isinstance(indirect, bool):
-            reader.problem(f"{key}.indirect", f"expected true or false, got {_describe(indirect)}")
-            indirect = True
-        sources = _targets(reader, table, key, "from")
-        targets = _targets(reader, table, key, "to")
-        if sources and targets:
-            rules.append(ForbiddenRule(sources, targets, reason, indirect, key))
-    return tuple(rules)
+        for unknown in sorted(set(table) - set(keys)):
+            reader.problem(f"{key}.{unknown}", f"unknown key; expected {expected}")
+        yield key, table
+
+
+def _forbidden_rule(reader: _Reader, table: dict, key: str) -> Optional[ForbiddenRule]:
+    reason = table.get("reason", "")
+    if not isinstance(reason, str):
+        reader.problem(f"{key}.reason", f"expected a string, got {_describe(reason)}")
+        reason = ""
+    indirect = _flag(reader, table, key, "indirect", True)
+    sources = _targets(reader, table, key, "from")
+    targets = _targets(reader, table, key, "to")
+    return ForbiddenRule(sources, targets, reason, indirect, key) if sources and targets else None
+
+
+def _parse_forbidden(reader: _Reader, value: Any) -> tuple[ForbiddenRule, ...]:
+    rules = (
+        _forbidden_rule(reader, table, key)
+        for key, table in _tables(reader, value, "forbidden", ("from", "to", "reason", "indirect"))
+    )
+    return tuple(rule for rule in rules if rule is not None)
 
 
 _GLOB_RE = re.compile(r"^[\w.*?\[\]!-]+$")
 
 
 def _parse_exceptions(reader: _Reader, value: Any) -> tuple[Exception_, ...]:
-    if not isinstance(value, list):
-        reader.problem("exceptions", f"expected [[exceptions]] tables, got {_describe(value)}")
-        return ()
     result = []
-    for index, table in enumerate(value):
-        key = f"exceptions[{index}]"
-        if not isinstance(table, dict):
-            reader.problem(key, f"expected a table with 'from', 'to' and 'reason', got {_describe(table)}")
-            continue
-        for unknown in sorted(set(table) - {"from", "to", "reason", "rules"}):
-            reader.problem(f"{key}.{unknown}", "unknown key; expected 'from', 'to', 'reason', 'rules'")
+    for key, table in _tables(reader, value, "exceptions", ("from", "to", "reason", "rules")):
         globs = []
         for name in ("from", "to"):
             glob = table.get(name)
@@ -709,15 +718,8 @@ def _parse_contract(reader: _Reader, table: dict, key: str, name: str, kind: str
     if kind == "independence":
         return Contract(**common, modules=_names(reader, table, key, "modules", required=True))
     if kind == "forbidden":
-        reason = table.get("reason", "")
-        if not isinstance(reason, str):
-            reader.problem(f"{key}.reason", f"expected a string, got {_describe(reason)}")
-            reason = ""
-        rule = ForbiddenRule(
-            _targets(reader, table, key, "from"), _targets(reader, table, key, "to"), reason,
-            _flag(reader, table, key, "indirect", True), key,
-        )
-        return Contract(**common, forbidden=(rule,))
+        rule = _forbidden_rule(reader, table, key)
+        return Contract(**common, forbidden=(rule,) if rule else ())
     if kind == "acyclic":
         depth = table.get("depth", 1)
         if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
@@ -847,9 +849,10 @@ def _parse_pattern(reader: _Reader, key: str, table: Any) -> Optional[EventPatte
         reader.problem(f"{key}.kind", f"expected one of {', '.join(KINDS)}, got {_describe(kind)}")
         ok = False
     call = table.get("call")
-    if not isinstance(call, str) or not re.match(r"^[\w.*?\[\]!]+$", call or ""):
+    if not isinstance(call, str) or not re.fullmatch(r"[\w*?\[\]!]+(\.[\w*?\[\]!]+)*", call):
         reader.problem(f"{key}.call", f"expected a call name or glob like '*.publish', got {_describe(call)}")
         ok = False
+        call = None
     places = table.get("event")
     if isinstance(places, str):
         places = [places]
@@ -859,6 +862,11 @@ def _parse_pattern(reader: _Reader, key: str, table: Any) -> Optional[EventPatte
     ):
         reader.problem(f"{key}.event", "expected where the event is: 'arg:0', 'kw:NAME', 'args', 'object' "
                        f"or (define only) 'target', or a list of them; got {_describe(places)}")
+        ok = False
+    elif "object" in places and call is not None and "." not in call and "*" not in call:
+        # A plain function call has no object: this pattern could never match anything.
+        reader.problem(f"{key}.event", f"'object' needs a method call pattern like '*.{call}', "
+                       f"but call = {call!r} names a plain function")
         ok = False
     elif "target" in places and kind != "define":
         reader.problem(f"{key}.event", "'target' (the assigned name) only makes sense with kind = 'define'")

@@ -232,7 +232,7 @@ def _unmatched(contract: Contract, graph: DependencyGraph, config: Config) -> li
                 rule=RULE_UNUSED_IGNORE,
                 severity=WARNING,
                 message=f"{ignore.key} ({ignore.source} -> {ignore.target}) matches no import",
-                location=Location(config.path.name, line, 1),
+                location=Location(config.file_name, line, 1),
                 hint="remove it from the contract, or fix the module names",
                 contract=contract.name,
                 key_extra=("ignore_imports", contract.name, ignore.source, ignore.target),

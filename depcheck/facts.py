@@ -29,7 +29,7 @@ from depcheck.model import (
 )
 from depcheck.patterns import CONSUME, DEFINE, PUBLISH, EventPattern
 
-_SUPPRESSION_RE = re.compile(r"#\s*depcheck:\s*ignore\b(?:\[([^\]]*)\])?")
+SUPPRESSION_RE = re.compile(r"#\s*depcheck:\s*ignore\b(?:\[([^\]]*)\])?")
 _DECLARATION_RE = re.compile(r"#\s*depcheck:\s*(publishes|consumes)\s+([^\s#,]+(?:[ \t]*,[ \t]*[^\s#,]+)*)")
 
 _FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -197,7 +197,7 @@ def _comments(text: str) -> tuple[tuple[Suppression, ...], tuple[EventSite, ...]
     for token in tokens:
         if token.type != tokenize.COMMENT:
             continue
-        match = _SUPPRESSION_RE.search(token.string)
+        match = SUPPRESSION_RE.search(token.string)
         if match is not None:
             rules: tuple[str, ...] = ()
             if match.group(1) is not None:

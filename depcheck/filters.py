@@ -135,19 +135,12 @@ class Ignores:
                         f"unused exception {exception.key} ({exception.source} -> {exception.target}): "
                         "it matches no dependency that a rule would report"
                     ),
-                    location=Location(_config_path(config), line, 1),
+                    location=Location(config.file_name, line, 1),
                     hint="remove it from the config",
                     key_extra=("exception", exception.source, exception.target),
                 )
             )
         return warnings
-
-
-def _config_path(config: Config) -> str:
-    try:
-        return config.path.relative_to(config.root).as_posix()
-    except ValueError:
-        return config.path.name
 
 
 # --------------------------------------------------------------------------- baseline

@@ -23,6 +23,7 @@ RULE_FORBIDDEN = "forbidden"
 RULE_PARSE_ERROR = "parse-error"
 RULE_UNUSED_IGNORE = "unused-ignore"
 RULE_STALE_BASELINE = "stale-baseline"
+RULE_UNUSED_CONFIG = "unused-config"
 RULE_EVENT_NOT_PUBLISHED = "event-not-published"
 RULE_EVENT_NOT_CONSUMED = "event-not-consumed"
 RULE_EVENT_NO_OWNER = "event-no-owner"
@@ -104,6 +105,12 @@ RULE_DOCS: dict[str, RuleDoc] = {
         "A topic string is published or consumed, but no module defines it and no "
         "[tool.depcheck.events.owners] glob assigns it, so it creates no dependency.",
         "Assign the topic to the module that owns it in [tool.depcheck.events.owners].",
+    ),
+    RULE_UNUSED_CONFIG: RuleDoc(
+        "A config entry matches nothing",
+        "An entry of [tool.depcheck.events.owners] matches no event of the analysed code, so it "
+        "assigns nothing: a typo, or an event that was renamed or removed.",
+        "Fix the glob, or remove the entry.",
     ),
     RULE_STALE_BASELINE: RuleDoc(
         "A baseline entry no longer matches a violation",
@@ -328,7 +335,7 @@ class Violation:
         events = tuple(sorted({e.event for e in self.evidence if e.event}))
         if self.rule == RULE_CYCLE:
             return (self.rule, *self.cycle, *events)
-        if self.rule in (RULE_PARSE_ERROR, RULE_UNUSED_IGNORE, RULE_STALE_BASELINE):
+        if self.rule in (RULE_PARSE_ERROR, RULE_UNUSED_IGNORE, RULE_UNUSED_CONFIG, RULE_STALE_BASELINE):
             where = self.location.file if self.location else ""
             return (self.rule, where, *self.key_extra)
         return (self.rule, self.source or "", self.target or "", *self.chain, *events)

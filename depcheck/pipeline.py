@@ -115,7 +115,7 @@ def load_graph(
     facts = read_facts(project, config.events, config.use_settings)
     graph = build_graph(
         project.files, facts, config.packages, type_checking_imports=config.type_checking_imports,
-        events=config.events, config_file=_config_file(config), uses=config.uses,
+        events=config.events, config_file=config.file_name, uses=config.uses,
     )
     return project, facts, graph
 
@@ -215,13 +215,6 @@ def _drawn(evidence: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
     if any(e.kind == "import" for e in evidence):
         return tuple(e for e in evidence if e.kind not in ("call", "use"))
     return evidence
-
-
-def _config_file(config: Config) -> str:
-    try:
-        return config.path.relative_to(config.root).as_posix()
-    except ValueError:
-        return config.path.name
 
 
 def event_catalog(result: Result) -> EventCatalog:

@@ -7,10 +7,11 @@ print, read files or know about output formats.
 
 from __future__ import annotations
 
+import fnmatch
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 import networkx as nx
 
@@ -25,6 +26,7 @@ from depcheck.model import (
     RULE_FORBIDDEN,
     RULE_INDEPENDENCE,
     RULE_LAYER,
+    RULE_UNUSED_CONFIG,
     WARNING,
     CatalogEvent,
     Evidence,
@@ -129,6 +131,19 @@ def component_paths(
     return paths
 
 
+def component_dependencies(
+    view: GraphView, components: Components
+) -> Iterator[tuple[str, list[str], str, tuple[str, ...]]]:
+    """(component, its members, other component, path) for every path of ``component_paths``."""
+    for name, members in components.members(view.modules).items():
+        if not members:
+            continue
+        for path in component_paths(view.adjacency, members, components.of):
+            target = components.of(path[-1])
+            assert target is not None
+            yield name, members, target, path
+
+
 def chain_evidence(adjacency: Adjacency, path: tuple[str, ...]) -> tuple[Evidence, ...]:
     return tuple(e for a, b in zip(path, path[1:]) for e in adjacency[a][b])
 
@@ -179,50 +194,44 @@ def _layer_findings(view: GraphView, config: Config, wanted: str) -> Findings:
     if not config.layers:
         return findings
     layer_of = {name: index for index, layer in enumerate(config.layers) for name in layer}
-    components = Components(layer_of)
-    for name, members in components.members(view.modules).items():
-        if not members:
-            continue
-        for path in component_paths(view.adjacency, members, components.of):
-            target = components.of(path[-1])
-            assert target is not None
-            mine, theirs = layer_of[name], layer_of[target]
-            if wanted == RULE_LAYER and theirs < mine:
-                relation = (
-                    f"{name} (layer {mine + 1}) must not depend on the higher layer "
-                    f"{target} (layer {theirs + 1})"
-                )
-                hint = (
-                    f"move what {name} needs from {target} down, or let {name} publish an "
-                    f"event of its own that {target} consumes"
-                )
-            elif wanted == RULE_INDEPENDENCE and theirs == mine and mine not in config.open_layers:
-                relation = f"{name} and {target} are siblings in layer {mine + 1} and must stay independent"
-                hint = f"move what they share into a lower layer, or merge {name} and {target}"
-            else:
-                continue
-            evidence = path_evidence(view.adjacency, path, members)
-            if wanted == RULE_LAYER and any(e.kind == "consume" for e in evidence):
-                # Consuming a higher module's events is the choreography half of the seed note.
-                hint = (
-                    f"{name} listens to events of {target}, so it knows about {target}; invert it "
-                    f"(orchestration): let {name} define command events of its own that {target} "
-                    "publishes, and replies that it consumes"
-                )
-            via = f" through {', '.join(path[1:-1])}" if len(path) > 2 else ""
-            findings.violations.append(
-                Violation(
-                    rule=wanted,
-                    severity=ERROR,
-                    message=f"{path[0]} {_verb(evidence)} {path[-1]}{via}: {relation}",
-                    location=_location(evidence),
-                    source=name,
-                    target=target,
-                    evidence=evidence,
-                    chain=path,
-                    hint=hint,
-                )
+    for name, members, target, path in component_dependencies(view, Components(layer_of)):
+        mine, theirs = layer_of[name], layer_of[target]
+        if wanted == RULE_LAYER and theirs < mine:
+            relation = (
+                f"{name} (layer {mine + 1}) must not depend on the higher layer "
+                f"{target} (layer {theirs + 1})"
             )
+            hint = (
+                f"move what {name} needs from {target} down, or let {name} publish an "
+                f"event of its own that {target} consumes"
+            )
+        elif wanted == RULE_INDEPENDENCE and theirs == mine and mine not in config.open_layers:
+            relation = f"{name} and {target} are siblings in layer {mine + 1} and must stay independent"
+            hint = f"move what they share into a lower layer, or merge {name} and {target}"
+        else:
+            continue
+        evidence = path_evidence(view.adjacency, path, members)
+        if wanted == RULE_LAYER and any(e.kind == "consume" for e in evidence):
+            # Consuming a higher module's events is the choreography half of the seed note.
+            hint = (
+                f"{name} listens to events of {target}, so it knows about {target}; invert it "
+                f"(orchestration): let {name} define command events of its own that {target} "
+                "publishes, and replies that it consumes"
+            )
+        via = f" through {', '.join(path[1:-1])}" if len(path) > 2 else ""
+        findings.violations.append(
+            Violation(
+                rule=wanted,
+                severity=ERROR,
+                message=f"{path[0]} {_verb(evidence)} {path[-1]}{via}: {relation}",
+                location=_location(evidence),
+                source=name,
+                target=target,
+                evidence=evidence,
+                chain=path,
+                hint=hint,
+            )
+        )
     return findings
 
 
@@ -283,17 +292,12 @@ def check_cycles(view: GraphView, config: Config) -> Findings:
     components = Components(acyclic_components(config, view.modules))
     # Per component hop: every direct module edge, else the shortest indirect chain.
     hops: dict[tuple[str, str], list[tuple[str, ...]]] = {}
-    for name, members in components.members(view.modules).items():
-        if not members:
-            continue
-        for path in component_paths(view.adjacency, members, components.of):
-            target = components.of(path[-1])
-            assert target is not None
-            known = hops.setdefault((name, target), [])
-            if len(path) == 2:
-                known[:] = [p for p in known if len(p) == 2] + [path]
-            elif not known:
-                known.append(path)
+    for name, _, target, path in component_dependencies(view, components):
+        known = hops.setdefault((name, target), [])
+        if len(path) == 2:
+            known[:] = [p for p in known if len(p) == 2] + [path]
+        elif not known:
+            known.append(path)
     if not hops:
         return findings
 
@@ -533,6 +537,31 @@ def check_event_not_consumed(view: GraphView, config: Config) -> Findings:
     return _hygiene(view, RULE_EVENT_NOT_CONSUMED)
 
 
+def check_unused_config(view: GraphView, config: Config) -> Findings:
+    """**unused-config**: an events owner glob that matches no event of the code.
+
+    A stale or mistyped owner assigns nothing, and the dependencies it was
+    meant to create silently vanish; say so at the entry's line.
+    """
+    findings = Findings()
+    ids = [event.id for event in view.events]
+    for glob, owner in config.events.owners:
+        if any(fnmatch.fnmatchcase(event, glob) for event in ids):
+            continue
+        findings.violations.append(
+            Violation(
+                rule=RULE_UNUSED_CONFIG,
+                severity=WARNING,
+                message=f"events owner {glob!r} = {owner!r} matches no event of the analysed code",
+                location=Location(config.file_name, config.line_of_quoted_key(glob) or 1, 1),
+                hint="fix the glob (event ids are dotted names like 'shop.orders.events.OrderCreated', "
+                "or topic strings), or remove the entry; `depcheck events` lists every event",
+                key_extra=("owner", glob),
+            )
+        )
+    return findings
+
+
 def check_event_no_owner(view: GraphView, config: Config) -> Findings:
     """**event-no-owner**: a topic string is used but no module owns it.
 
@@ -554,4 +583,5 @@ RULES: dict[str, Check] = {
     RULE_EVENT_NOT_PUBLISHED: check_event_not_published,
     RULE_EVENT_NOT_CONSUMED: check_event_not_consumed,
     RULE_EVENT_NO_OWNER: check_event_no_owner,
+    RULE_UNUSED_CONFIG: check_unused_config,
 }

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import tarfile
 import textwrap
 from pathlib import Path
 
@@ -58,3 +61,26 @@ def run_events(root: Path, *extra: str) -> dict[str, dict]:
 def sites(event: dict, side: str) -> list[tuple[str, int]]:
     """(module, line) of an event's ``publishers``, ``consumers`` or ``defined`` sites."""
     return [(site["module"], site["line"]) for site in event[side]]
+
+
+DJANGO = "django==5.2.8"
+
+
+@pytest.fixture(scope="session")
+def django_source(tmp_path_factory) -> Path:
+    """Django's source, downloaded once per session from PyPI (a real codebase to compare on)."""
+    target = tmp_path_factory.mktemp("django")
+    download = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+         "--dest", str(target), DJANGO],
+        capture_output=True, text=True, timeout=300,
+    )
+    archives = list(target.glob("*.tar.gz"))
+    if download.returncode != 0 or not archives:
+        pytest.skip(f"could not download {DJANGO} from PyPI: {download.stderr.strip()[-200:]}")
+    with tarfile.open(archives[0]) as archive:
+        members = [m for m in archive.getmembers() if "/django/" in m.name and m.isfile()]
+        archive.extractall(target, members=members)  # noqa: S202 - our own download, files only
+    return next(target.glob("*/django")).parent
+
+

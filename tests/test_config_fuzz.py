@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -24,7 +25,7 @@ VALUES = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=int(os.environ.get("DEPCHECK_FUZZ_EXAMPLES", "300")), deadline=None)
 @given(st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=6), VALUES, max_size=6))
 def test_the_loader_returns_a_config_or_a_config_error(raw):
     with tempfile.TemporaryDirectory() as tmp:

@@ -11,9 +11,6 @@ the same modules (including importlib-loaded files such as
 from __future__ import annotations
 
 import importlib.util
-import subprocess
-import sys
-import tarfile
 from pathlib import Path
 
 import grimp
@@ -23,8 +20,6 @@ from depcheck.config import Config
 from depcheck.discover import discover
 from depcheck.graph import build_graph
 from depcheck.pipeline import read_facts
-
-DJANGO = "django==5.2.8"
 
 
 def depcheck_graph(root: Path, package: str) -> tuple[set[str], set[tuple[str, str]]]:
@@ -66,23 +61,6 @@ def test_same_graph_as_grimp_on_installed_packages(package):
     assert edges - grimp_edges == set()
     assert grimp_edges - edges == set()
     assert len(edges) > 300
-
-
-@pytest.fixture(scope="session")
-def django_source(tmp_path_factory) -> Path:
-    target = tmp_path_factory.mktemp("django")
-    download = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-         "--dest", str(target), DJANGO],
-        capture_output=True, text=True, timeout=300,
-    )
-    archives = list(target.glob("*.tar.gz"))
-    if download.returncode != 0 or not archives:
-        pytest.skip(f"could not download {DJANGO} from PyPI: {download.stderr.strip()[-200:]}")
-    with tarfile.open(archives[0]) as archive:
-        members = [m for m in archive.getmembers() if "/django/" in m.name and m.isfile()]
-        archive.extractall(target, members=members)  # noqa: S202 - our own download, files only
-    return next(target.glob("*/django")).parent
 
 
 def test_same_graph_as_grimp_on_django(django_source, monkeypatch):

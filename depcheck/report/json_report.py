@@ -10,6 +10,7 @@ from depcheck.model import (
     RULE_CYCLE,
     RULE_PARSE_ERROR,
     RULE_STALE_BASELINE,
+    RULE_UNUSED_CONFIG,
     RULE_UNUSED_IGNORE,
     Summary,
     Violation,
@@ -25,7 +26,8 @@ def violation_to_json(violation: Violation) -> dict:
         "message": violation.message,
     }
     if violation.rule not in (
-        RULE_CYCLE, RULE_PARSE_ERROR, RULE_UNUSED_IGNORE, RULE_STALE_BASELINE, *EVENT_RULES
+        RULE_CYCLE, RULE_PARSE_ERROR, RULE_UNUSED_IGNORE, RULE_UNUSED_CONFIG, RULE_STALE_BASELINE,
+        *EVENT_RULES,
     ):
         data["source"] = violation.source
         data["target"] = violation.target
