@@ -674,7 +674,7 @@ _DJANGO_FIELDS = ("ForeignKey", "ManyToManyField", "OneToOneField")
 _DYNAMIC_WORDS = ("import_module", "__import__")
 _MODEL_WORDS = ("get_model", *_DJANGO_FIELDS)
 _DOTTED_RE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
-_ODD_BREAKS = re.compile("[\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+_ODD_BREAKS = re.compile("\r(?!\n)|[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 _WALRUS_RE = re.compile(r"\b([A-Za-z_]\w*)\s*:=")
 _MODEL_REF_RE = re.compile(r"^([A-Za-z_]\w*)\.[A-Za-z_]\w*$")
 
@@ -1007,7 +1007,7 @@ def _uses(
             return aliases, (), apps
     # ``splitlines`` also ends lines where Python does not (form feed, a lone "\r", ...):
     # then its numbers could be off, and everything is walked.
-    if not words or _ODD_BREAKS.search(text.replace("\r\n", "\n")):
+    if not words or _ODD_BREAKS.search(text):
         uses.hit_lines = None
     else:
         uses.hit_lines = _hit_lines(text, words)

@@ -431,3 +431,15 @@ to = "requests"
     assert [(e["kind"], e["to"], e["line"]) for e in violation["evidence"]] == [
         ("dynamic-import", "requests.adapters", 2),
     ]
+
+
+def test_line_endings_do_not_shift_or_hide_uses():
+    settings = UseSettings(packages=("shop",))
+    for source, line in [
+        (b"import shop\r\n\r\nshop.orders.x()\r\n", 3),
+        (b"import shop\r\rshop.orders.x()\r", 3),  # old Mac line ends
+        (b"import shop\x0c\n\nshop.orders.x()\n", 3),  # a form feed ends no line for Python
+        (b"import shop\n\n\\\nshop.orders.x()\n", 4),
+    ]:
+        (use,) = extract(source, uses=settings).uses
+        assert (use.line, use.name) == (line, "shop.orders.x"), source
