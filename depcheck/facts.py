@@ -799,7 +799,8 @@ class _Uses(_Events):
         return any(ref.event == p or ref.event.startswith(p + ".") for p in self.settings.packages)
 
     def children(self, node: ast.AST) -> Iterable[ast.AST]:
-        if isinstance(node, ast.stmt) and not hasattr(node, "body"):
+        # ``match`` has cases, not a body: its cases go through the walk, which scopes functions.
+        if isinstance(node, ast.stmt) and not hasattr(node, "body") and type(node) is not _MATCH:
             return self._simple(node)
         return self._expressions(node)
 

@@ -443,3 +443,20 @@ def test_line_endings_do_not_shift_or_hide_uses():
     ]:
         (use,) = extract(source, uses=settings).uses
         assert (use.line, use.name) == (line, "shop.orders.x"), source
+
+
+def test_a_function_inside_a_match_case_still_scopes_its_parameters():
+    import sys
+
+    if sys.version_info < (3, 10):
+        return
+    found = uses_of("""
+        from shop import orders
+
+        match 1:
+            case 1:
+                def f(orders):
+                    orders.pop()
+                orders.api.go()
+    """)
+    assert found == [("call", "shop.orders.api.go", 8)]
