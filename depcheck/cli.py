@@ -8,11 +8,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional, TextIO
 
 from depcheck import __version__
 from depcheck.config import Config, ConfigError, find_config, load_config
+
+if TYPE_CHECKING:
+    from depcheck.pipeline import Result
 
 EXIT_CLEAN = 0
 EXIT_VIOLATIONS = 1
@@ -41,6 +45,14 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--config", metavar="FILE",
             help="pyproject.toml with [tool.depcheck], or a depcheck.toml",
+        )
+        sub.add_argument(
+            "--cache-dir", metavar="DIR",
+            help="where to keep the facts and result cache (default: .depcheck_cache in the project root)",
+        )
+        sub.add_argument(
+            "--no-cache", action="store_true",
+            help="parse every file and run every rule; neither read nor write the cache",
         )
 
     check = commands.add_parser("check", help="check the architecture; exit 1 on violations")
@@ -84,22 +96,73 @@ def _use_color(stream: object) -> bool:
     return bool(isatty and isatty())
 
 
+class _ProgressBar:
+    """files parsed / total on stderr, drawn only once a run has taken about a second.
+
+    Hand-rolled: drawing library imports would cost more than a cached run.
+    """
+
+    DELAY = 0.8
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.started = time.monotonic()
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.started < self.DELAY or (now - self.last < 0.1 and done < total):
+            return
+        self.last = now
+        filled = self.WIDTH * done // max(total, 1)
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        self.stream.write(f"\rdepcheck: parsing [{bar}] {done}/{total} files")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+def _run(args: argparse.Namespace, *, progress: bool) -> Result:
+    from depcheck.pipeline import run
+
+    config = _load(args.path, args.config)
+    bar = _ProgressBar(sys.stderr) if progress and sys.stderr.isatty() else None
+    try:
+        result = run(
+            config,
+            cache_dir=Path(args.cache_dir).resolve() if args.cache_dir else None,
+            use_cache=not args.no_cache,
+            progress=bar,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    if result.cache_note:
+        print(f"depcheck: note: {result.cache_note}", file=sys.stderr)
+    return result
+
+
 def _run_check(args: argparse.Namespace) -> int:
     from depcheck.model import ERROR
-    from depcheck.pipeline import run
     from depcheck.report import CHECK_FORMATS
 
-    result = run(_load(args.path, args.config))
+    result = _run(args, progress=args.format == "text")
     output = CHECK_FORMATS[args.format](result.violations, result.summary, _use_color(sys.stdout))
     sys.stdout.write(output)
     return EXIT_VIOLATIONS if any(v.severity == ERROR for v in result.violations) else EXIT_CLEAN
 
 
 def _run_graph(args: argparse.Namespace) -> int:
-    from depcheck.pipeline import run, snapshot
+    from depcheck.pipeline import snapshot
     from depcheck.report import GRAPH_FORMATS
 
-    result = run(_load(args.path, args.config))
+    result = _run(args, progress=False)
     components = args.components or args.format in ("dot", "mermaid")
     sys.stdout.write(GRAPH_FORMATS[args.format](snapshot(result, components=components)))
     return EXIT_CLEAN

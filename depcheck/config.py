@@ -8,7 +8,6 @@ what was expected.
 
 from __future__ import annotations
 
-import difflib
 import re
 import sys
 from dataclasses import dataclass, field
@@ -248,6 +247,8 @@ def parse_config(raw: dict, path: Path, text: str = "", prefix: str = "") -> Con
     reader = _Reader(path, text, prefix)
     for key in raw:
         if key not in _TOP_KEYS:
+            import difflib  # only on this error path: it costs start-up time
+
             close = difflib.get_close_matches(key, list(_TOP_KEYS), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             known = ", ".join(sorted(_TOP_KEYS))

@@ -12,8 +12,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
-import networkx as nx
-
 from depcheck.config import Config, ForbiddenRule
 from depcheck.graph import Adjacency
 from depcheck.model import (
@@ -242,6 +240,25 @@ def _against_layers(config: Config, source: str, target: str) -> bool:
     return a is not None and b is not None and a != b and rank[b] <= rank[a]
 
 
+def _has_cycle(count: int, edges: list[tuple[int, int]]) -> bool:
+    """Whether a directed graph on nodes ``0..count-1`` has a cycle (Kahn's algorithm)."""
+    successors: list[list[int]] = [[] for _ in range(count)]
+    incoming = [0] * count
+    for a, b in edges:
+        successors[a].append(b)
+        incoming[b] += 1
+    ready = [n for n in range(count) if incoming[n] == 0]
+    removed = 0
+    while ready:
+        node = ready.pop()
+        removed += 1
+        for target in successors[node]:
+            incoming[target] -= 1
+            if incoming[target] == 0:
+                ready.append(target)
+    return removed < count
+
+
 def check_cycles(view: GraphView, config: Config) -> Findings:
     """**cycle**: components that depend on each other in a loop.
 
@@ -270,6 +287,11 @@ def check_cycles(view: GraphView, config: Config) -> Findings:
 
     names = sorted({n for pair in hops for n in pair})
     index = {n: i for i, n in enumerate(names)}
+    # networkx costs a tenth of a second to import; most graphs have no cycle to enumerate.
+    if not _has_cycle(len(names), [(index[a], index[b]) for a, b in hops]):
+        return findings
+    import networkx as nx
+
     # Integer nodes inserted in sorted order: networkx's traversal order, and
     # so which cycles are found first, cannot depend on string hashing.
     graph = nx.DiGraph()
