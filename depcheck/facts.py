@@ -48,7 +48,8 @@ def extract(data: bytes) -> FileFacts:
         return FileFacts(error=ParseFailure(1, 1, "too deeply nested for Python's parser"))
     lines = text.splitlines()
     imports = _imports(tree, lines)
-    suppressions = _suppressions(text) if "depcheck" in text else ()
+    # Tokenizing is pure Python and costs as much as parsing: only when a comment may match.
+    suppressions = _suppressions(text) if _SUPPRESSION_RE.search(text) else ()
     return FileFacts(imports=imports, suppressions=suppressions)
 
 

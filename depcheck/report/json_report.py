@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from json.encoder import encode_basestring_ascii as _encode_str
+from typing import Callable
 
 from depcheck.model import RULE_CYCLE, RULE_PARSE_ERROR, RULE_UNUSED_IGNORE, Summary, Violation
 
@@ -44,4 +46,55 @@ def render(violations: Sequence[Violation], summary: Summary) -> str:
         "violations": [violation_to_json(v) for v in violations],
         "summary": summary.to_json(),
     }
-    return json.dumps(document, indent=2) + "\n"
+    return dumps_indented(document) + "\n"
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_leaf_encoders: dict[str, Callable[[object], str]] = {}
+
+
+def _indented(value: object, pad: str) -> str:
+    kind = type(value)
+    if kind is dict or kind is list:
+        if not value:
+            return "{}" if kind is dict else "[]"
+        inner = pad + "  "
+        items = value.values() if kind is dict else value  # type: ignore[attr-defined]
+        if all(type(item) in _SCALARS for item in items):
+            # A leaf: the C encoder writes it, with the newline and indent as its item separator.
+            encode = _leaf_encoders.get(inner)
+            if encode is None:
+                encode = _leaf_encoders[inner] = json.JSONEncoder(separators=("," + inner, ": ")).encode
+            flat = encode(value)
+            return flat[0] + inner + flat[1:-1] + pad + flat[-1]
+        if kind is list:
+            parts = [_indented(item, inner) for item in value]  # type: ignore[attr-defined]
+        else:
+            parts = [
+                f"{_encode_key(key)}: {_indented(item, inner)}"
+                for key, item in value.items()  # type: ignore[attr-defined]
+            ]
+        open_, close = ("{", "}") if kind is dict else ("[", "]")
+        return open_ + inner + ("," + inner).join(parts) + pad + close
+    if kind in _SCALARS:
+        return json.dumps(value)
+    raise TypeError(type(value).__name__)
+
+
+def _encode_key(key: object) -> str:
+    if type(key) is not str:
+        raise TypeError("non-string key")
+    return _encode_str(key)
+
+
+def dumps_indented(document: object) -> str:
+    """``json.dumps(document, indent=2)``, byte for byte, several times faster.
+
+    The standard library's C encoder does not indent, and its Python one took
+    longer than the whole rest of a cached run on large reports. Anything but
+    str keys, str, int, bool, None, lists and dicts goes to ``json.dumps``.
+    """
+    try:
+        return _indented(document, "\n")
+    except TypeError:
+        return json.dumps(document, indent=2)
