@@ -7,8 +7,8 @@ print, read files or know about output formats.
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterable, Mapping
+from collections import defaultdict, deque
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
@@ -240,23 +240,131 @@ def _against_layers(config: Config, source: str, target: str) -> bool:
     return a is not None and b is not None and a != b and rank[b] <= rank[a]
 
 
-def _has_cycle(count: int, edges: list[tuple[int, int]]) -> bool:
-    """Whether a directed graph on nodes ``0..count-1`` has a cycle (Kahn's algorithm)."""
-    successors: list[list[int]] = [[] for _ in range(count)]
-    incoming = [0] * count
-    for a, b in edges:
-        successors[a].append(b)
-        incoming[b] += 1
-    ready = [n for n in range(count) if incoming[n] == 0]
-    removed = 0
-    while ready:
-        node = ready.pop()
-        removed += 1
-        for target in successors[node]:
-            incoming[target] -= 1
-            if incoming[target] == 0:
-                ready.append(target)
-    return removed < count
+def simple_cycles(edges: list[tuple[int, int]]) -> Iterator[list[int]]:
+    """The elementary cycles of a directed graph given by its edges, as networkx finds them.
+
+    A port of ``networkx.simple_cycles`` (networkx 3.x: Johnson's algorithm
+    over strongly connected components, BSD licence), down to the order in
+    which cycles come out, which decides which cycles are found before
+    ``CYCLE_SEARCH_LIMIT``. ``edges`` must be given in the order a DiGraph
+    built from them would list them. Ported because importing networkx costs
+    more than a whole incremental run; tests check it against networkx.
+    """
+    yield from ([u] for u, v in edges if u == v)
+    # simple_cycles rebuilds the graph from its edges, without self-loops:
+    # nodes in order of first appearance, neighbours in insertion order.
+    succ: dict[int, dict[int, None]] = {}
+    for u, v in edges:
+        if u == v:
+            continue
+        succ.setdefault(u, {})
+        succ.setdefault(v, {})
+        succ[u][v] = None
+    components = [c for c in _scc(list(succ), lambda v: list(succ[v])) if len(c) >= 2]
+    while components:
+        component = components.pop()
+        nodes = {n for n in component if n in succ}  # the subgraph view's node filter
+
+        def neighbours(v: int, nodes: set[int] = nodes) -> list[int]:
+            return [w for w in succ[v] if w in nodes]
+
+        start = next(iter(component))
+        yield from _johnson(neighbours, [start])
+        for targets in succ.values():  # remove ``start`` from the graph
+            targets.pop(start, None)
+        del succ[start]
+        # Iterating a subgraph view: the filter set's order when it is much smaller.
+        if 2 * len(nodes) < len(succ):
+            order = [n for n in nodes if n in succ]
+        else:
+            order = [n for n in succ if n in nodes]
+        components.extend(c for c in _scc(order, neighbours) if len(c) >= 2)
+
+
+def _scc(order: list[int], neighbours: Callable[[int], list[int]]) -> Iterator[set[int]]:
+    """networkx's strongly_connected_components (Tarjan with Nuutila's changes, iterative)."""
+    preorder: dict[int, int] = {}
+    lowlink: dict[int, int] = {}
+    found: set[int] = set()
+    queue_scc: list[int] = []
+    counter = 0
+    pending = {v: iter(neighbours(v)) for v in order}
+    for source in order:
+        if source in found:
+            continue
+        queue = [source]
+        while queue:
+            v = queue[-1]
+            if v not in preorder:
+                counter += 1
+                preorder[v] = counter
+            done = True
+            for w in pending[v]:
+                if w not in preorder:
+                    queue.append(w)
+                    done = False
+                    break
+            if not done:
+                continue
+            lowlink[v] = preorder[v]
+            for w in neighbours(v):
+                if w not in found:
+                    if preorder[w] > preorder[v]:
+                        lowlink[v] = min(lowlink[v], lowlink[w])
+                    else:
+                        lowlink[v] = min(lowlink[v], preorder[w])
+            queue.pop()
+            if lowlink[v] == preorder[v]:
+                component = {v}
+                while queue_scc and preorder[queue_scc[-1]] > preorder[v]:
+                    component.add(queue_scc.pop())
+                found.update(component)
+                yield component
+            else:
+                queue_scc.append(v)
+
+
+def _johnson(neighbours: Callable[[int], list[int]], path: list[int]) -> Iterator[list[int]]:
+    """networkx's _johnson_cycle_search: every cycle through ``path[0]``."""
+    cache: dict[int, list[int]] = {}
+
+    def around(v: int) -> list[int]:
+        if v not in cache:
+            cache[v] = neighbours(v)
+        return cache[v]
+
+    blocked = set(path)
+    holds: dict[int, set[int]] = defaultdict(set)
+    start = path[0]
+    stack = [iter(around(path[-1]))]
+    closed = [False]
+    while stack:
+        for w in stack[-1]:
+            if w == start:
+                yield path[:]
+                closed[-1] = True
+            elif w not in blocked:
+                path.append(w)
+                closed.append(False)
+                stack.append(iter(around(w)))
+                blocked.add(w)
+                break
+        else:
+            stack.pop()
+            v = path.pop()
+            if closed.pop():
+                if closed:
+                    closed[-1] = True
+                release = {v}
+                while release:
+                    u = release.pop()
+                    if u in blocked:
+                        blocked.remove(u)
+                        release.update(holds[u])
+                        holds[u].clear()
+            else:
+                for w in around(v):
+                    holds[w].add(v)
 
 
 def check_cycles(view: GraphView, config: Config) -> Findings:
@@ -287,19 +395,11 @@ def check_cycles(view: GraphView, config: Config) -> Findings:
 
     names = sorted({n for pair in hops for n in pair})
     index = {n: i for i, n in enumerate(names)}
-    # networkx costs a tenth of a second to import; most graphs have no cycle to enumerate.
-    if not _has_cycle(len(names), [(index[a], index[b]) for a, b in hops]):
-        return findings
-    import networkx as nx
-
-    # Integer nodes inserted in sorted order: networkx's traversal order, and
-    # so which cycles are found first, cannot depend on string hashing.
-    graph = nx.DiGraph()
-    graph.add_nodes_from(range(len(names)))
-    graph.add_edges_from(sorted((index[a], index[b]) for a, b in hops))
+    # Integer nodes in sorted order: the traversal order, and so which cycles
+    # are found first, cannot depend on string hashing.
     cycles: list[tuple[str, ...]] = []
     exhausted = True
-    for found in nx.simple_cycles(graph):
+    for found in simple_cycles(sorted((index[a], index[b]) for a, b in hops)):
         if len(cycles) >= CYCLE_SEARCH_LIMIT:
             exhausted = False
             break

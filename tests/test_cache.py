@@ -141,7 +141,8 @@ def test_renamed_and_deleted_files_leave_no_stale_edge(tmp_path):
 def test_a_config_change_invalidates_the_result(tmp_path):
     root = write_project(tmp_path, FILES)
     assert run(root).violations == []
-    edit(root / "pyproject.toml", CONFIG.replace('["app.high", "app.mid", "app.low"]', '["app.low", "app.mid"]'))
+    layers = CONFIG.replace('["app.high", "app.mid", "app.low"]', '["app.low", "app.mid"]')
+    edit(root / "pyproject.toml", layers)
     result = same_as_without_cache(root)
     assert "layer" in {v.rule for v in result.violations}
 
@@ -368,7 +369,9 @@ def test_parallel_extraction_reports_progress_and_unreadable_files(tmp_path):
     (root / "app/low/gen3.py").chmod(0)
     seen: list[tuple[int, int]] = []
     try:
-        result = run(root, use_cache=False, parallel=True, progress=lambda done, total: seen.append((done, total)))
+        result = run(
+            root, use_cache=False, parallel=True, progress=lambda done, total: seen.append((done, total))
+        )
     finally:
         (root / "app/low/gen3.py").chmod(0o644)
     assert seen[-1] == (48, 48)
@@ -416,7 +419,8 @@ def test_the_schema_digest_changes_when_a_nested_field_changes():
     def schema(*site_fields: tuple) -> str:
         # Same class names each time: only the fields differ, as between two depcheck versions.
         site = make_dataclass("Site", list(site_fields), frozen=True)
-        holder = make_dataclass("Holder", [("sites", tuple[site, ...]), ("error", Optional[site])], frozen=True)
+        fields = [("sites", tuple[site, ...]), ("error", Optional[site])]
+        holder = make_dataclass("Holder", fields, frozen=True)
         return cache.schema_digest(holder)
 
     base = schema(("line", int))
@@ -452,19 +456,29 @@ def test_an_unsupported_field_type_is_a_clear_error():
 # --------------------------------------------------------------------------- start-up and progress
 
 
-def test_a_warm_json_run_imports_neither_networkx_nor_libcst_nor_rich(tmp_path):
-    root = write_project(tmp_path, FILES)
-    run_json(root)
+def modules_imported_by_a_check(root: Path) -> list[str]:
     script = (
         "import sys, io, contextlib\n"
         "from depcheck.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    main(['check', '--format', 'json', {str(root)!r}])\n"
-        "print(sorted(m for m in ('networkx', 'libcst', 'rich', 'depcheck.facts', 'multiprocessing') if m in sys.modules))\n"
+        "heavy = ('networkx', 'libcst', 'rich', 'depcheck.facts', 'depcheck.graph', 'multiprocessing')\n"
+        "print(' '.join(sorted(m for m in heavy if m in sys.modules)))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
-    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True)
-    assert output.stdout.strip() == "[]"
+    command = [sys.executable, "-c", script]
+    output = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    return output.stdout.split()
+
+
+def test_start_up_imports_only_what_the_run_needs(tmp_path):
+    root = write_project(tmp_path, FILES)
+    run_json(root)
+    # Nothing changed: the result comes from the cache; no parser, no graph.
+    assert modules_imported_by_a_check(root) == []
+    # One file's imports changed: it is parsed and the graph built, still without networkx.
+    edit(root / "app/low/l.py", "import app.high.h\n")
+    assert modules_imported_by_a_check(root) == ["depcheck.facts", "depcheck.graph"]
 
 
 class Terminal(io.StringIO):
@@ -479,7 +493,8 @@ def test_the_progress_bar_shows_only_on_a_terminal_in_text_mode(tmp_path, monkey
     root = write_project(tmp_path, files)
     monkeypatch.setattr(cli._ProgressBar, "DELAY", 0.0)
     monkeypatch.setattr(cli._ProgressBar, "__call__", _drawing_every_call(cli._ProgressBar.__call__))
-    for fmt, stream, expect in (("json", Terminal(), False), ("text", io.StringIO(), False), ("text", Terminal(), True)):
+    cases = (("json", Terminal(), False), ("text", io.StringIO(), False), ("text", Terminal(), True))
+    for fmt, stream, expect in cases:
         monkeypatch.setattr(sys, "stderr", stream)
         with contextlib.redirect_stdout(io.StringIO()):
             main(["check", "--no-cache", "--format", fmt, str(root)])
