@@ -507,3 +507,14 @@ def _drawing_every_call(draw):
         draw(self, done, total)
 
     return call
+
+
+def test_annotations_are_resolved_as_typing_does():
+    import typing
+
+    from depcheck import model
+
+    classes = [c for c in vars(model).values() if isinstance(c, type) and hasattr(c, "__dataclass_fields__")]
+    assert len(classes) >= 8
+    for cls in classes:
+        assert cache._hints(cls) == typing.get_type_hints(cls), cls.__name__
