@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from json.encoder import c_make_encoder  # type: ignore[attr-defined]
 from json.encoder import encode_basestring_ascii as _encode_str
 from typing import Callable
 
@@ -53,6 +54,20 @@ _SCALARS = frozenset({str, int, float, bool, type(None)})
 _leaf_encoders: dict[str, Callable[[object], str]] = {}
 
 
+def _leaf_encoder(inner: str) -> Callable[[object], str]:
+    """The C encoder, with a newline and ``inner`` indent as its item separator."""
+    separator = "," + inner
+    if c_make_encoder is None:  # pragma: no cover - CPython always has _json
+        return json.JSONEncoder(separators=(separator, ": ")).encode
+
+    def fail(value: object) -> object:
+        raise TypeError(type(value).__name__)
+
+    # Built once per depth: json.JSONEncoder.encode builds it anew on every call.
+    chunks = c_make_encoder(None, fail, _encode_str, None, ": ", separator, False, False, True)
+    return lambda value: "".join(chunks(value, 0))
+
+
 def _indented(value: object, pad: str) -> str:
     kind = type(value)
     if kind is dict or kind is list:
@@ -60,11 +75,11 @@ def _indented(value: object, pad: str) -> str:
             return "{}" if kind is dict else "[]"
         inner = pad + "  "
         items = value.values() if kind is dict else value  # type: ignore[attr-defined]
-        if all(type(item) in _SCALARS for item in items):
+        if _SCALARS.issuperset(map(type, items)):
             # A leaf: the C encoder writes it, with the newline and indent as its item separator.
             encode = _leaf_encoders.get(inner)
             if encode is None:
-                encode = _leaf_encoders[inner] = json.JSONEncoder(separators=("," + inner, ": ")).encode
+                encode = _leaf_encoders[inner] = _leaf_encoder(inner)
             flat = encode(value)
             return flat[0] + inner + flat[1:-1] + pad + flat[-1]
         if kind is list:
