@@ -22,6 +22,7 @@ import dataclasses
 import hashlib
 import itertools
 import marshal
+import operator
 import os
 import sys
 import time
@@ -223,6 +224,10 @@ def _dataclass_codec(tp: type, memo: dict) -> Codec:
     allowed = None
     if all(t is not None for t in scalar_types):
         allowed = frozenset(itertools.product(*scalar_types))  # type: ignore[arg-type]
+        if len(names) >= 2:
+            # Scalars need no conversion: read all the fields at once, in C.
+            memo[id(tp)] = (operator.attrgetter(*names), decode)
+            return memo[id(tp)]
     return encode, decode
 
 
