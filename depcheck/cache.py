@@ -18,6 +18,7 @@ faster, never different.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import dataclasses
 import hashlib
 import itertools
@@ -42,6 +43,8 @@ _SUM_SIZE = 16
 _RACY_NS = 3_000_000_000
 # Facts of contents no file had for this many saved runs are dropped.
 _KEEP_GENERATIONS = 8
+# Cache files (of another depcheck version or config) unwritten this long are removed.
+_STALE_SECONDS = 24 * 3600
 
 
 class CacheError(Exception):
@@ -214,8 +217,28 @@ def _dataclass_codec(tp: type, memo: dict) -> Codec:
         obj.__dict__.update(zip(names, values))
         return obj
 
+    final_encode = [encode]
+
+    def shared_encode(value: Any) -> Any:
+        table = _sharing[0]
+        if table is None:
+            return final_encode[0](value)
+        hit = table.get(id(value))
+        if hit is None:
+            hit = table[id(value)] = (value, final_encode[0](value))
+        return hit[1]
+
+    def shared_decode(value: Any) -> Any:
+        table = _sharing[0]
+        if table is None:
+            return decode(value)
+        hit = table.get(id(value))
+        if hit is None:
+            hit = table[id(value)] = (value, decode(value))
+        return hit[1]
+
     # Registered before the fields are built, so a recursive type refers to itself.
-    memo[id(tp)] = (encode, decode)
+    memo[id(tp)] = (shared_encode, shared_decode)
     for f in fields:
         enc, dec = codec(hints[f.name], memo)
         encoders.append(enc)
@@ -226,9 +249,23 @@ def _dataclass_codec(tp: type, memo: dict) -> Codec:
         allowed = frozenset(itertools.product(*scalar_types))  # type: ignore[arg-type]
         if len(names) >= 2:
             # Scalars need no conversion: read all the fields at once, in C.
-            memo[id(tp)] = (operator.attrgetter(*names), decode)
-            return memo[id(tp)]
-    return encode, decode
+            final_encode[0] = operator.attrgetter(*names)
+    return shared_encode, shared_decode
+
+
+# While set, encoding and decoding map one object to one plain value, by
+# identity: the same Evidence listed by twenty cycles is stored once (marshal
+# keeps shared references) and decoded once, into one shared object.
+_sharing: list[Optional[dict]] = [None]
+
+
+@contextlib.contextmanager
+def _shared() -> typing.Iterator[None]:
+    _sharing[0] = {}
+    try:
+        yield
+    finally:
+        _sharing[0] = None
 
 
 def _scalar_types(tp: Any) -> Optional[frozenset]:
@@ -273,12 +310,21 @@ def content_hash(data: bytes) -> str:
 # --------------------------------------------------------------------------- keys
 
 
+_fingerprint: list[str] = []
+
+
 def code_fingerprint() -> str:
     """depcheck's version, and the size and mtime of its own source files.
 
     The version alone would let an edited checkout (an editable install)
     reuse results computed by the code before the edit.
     """
+    if not _fingerprint or _fingerprint[0] != __version__:
+        _fingerprint[:] = [__version__, _code_fingerprint()]
+    return _fingerprint[1]
+
+
+def _code_fingerprint() -> str:
     package = Path(__file__).parent
     parts = [__version__, sys.version]
     for directory, _, names in sorted(os.walk(package)):
@@ -449,6 +495,18 @@ class FactsCache:
         files = {p: e for p, e in self.files.items() if p in current and _valid_file_entry(e)}
         prepare(self.directory)
         _write(self.directory, self.name, (self.key, generation, files, contents, listings))
+        _remove_stale(self.directory)
+
+
+def _remove_stale(directory: Path) -> None:
+    """Best effort: drop cache files nobody wrote for a day (other versions, old configs)."""
+    limit = time.time() - _STALE_SECONDS
+    for path in directory.glob("*.bin"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+        except OSError:
+            pass
 
 
 def _valid_file_entry(entry: Any) -> bool:
@@ -472,11 +530,13 @@ class ResultCache:
         if type(dependencies) is not int:
             return None
         try:
-            return list(_codec_of("violations")[1](violations)), list(notes), dependencies
+            with _shared():
+                return list(_codec_of("violations")[1](violations)), list(notes), dependencies
         except (CacheError, TypeError, ValueError):
             return None
 
     def save(self, key: str, violations: list[Violation], notes: list[str], dependencies: int) -> None:
         prepare(self.directory)
-        plain = _codec_of("violations")[0](tuple(violations))
+        with _shared():
+            plain = _codec_of("violations")[0](tuple(violations))
         _write(self.directory, self.name, (key, plain, tuple(notes), dependencies))

@@ -518,3 +518,36 @@ def test_annotations_are_resolved_as_typing_does():
     assert len(classes) >= 8
     for cls in classes:
         assert cache._hints(cls) == typing.get_type_hints(cls), cls.__name__
+
+
+def test_cache_files_nobody_wrote_for_a_day_are_removed(tmp_path):
+    root = write_project(tmp_path, FILES)
+    run(root)
+    directory = root / cache.DEFAULT_DIR
+    old = directory / "facts-0123456789abcdef.bin"
+    recent = directory / "facts-fedcba9876543210.bin"
+    old.write_bytes(b"from an older depcheck")
+    recent.write_bytes(b"from another config")
+    day_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (day_ago, day_ago))
+    edit(root / "app/low/other.py", "X = 2\n")
+    run(root)
+    assert not old.exists() and recent.exists()
+
+
+def test_evidence_shared_between_violations_is_stored_once_and_read_back_equal(tmp_path):
+    files = {
+        "pyproject.toml": '[tool.depcheck]\npackages = ["app"]\nacyclic = ["app.a", "app.b", "app.c"]\n',
+        "app/__init__.py": "",
+        "app/a.py": "import app.b\nimport app.c\n",
+        "app/b.py": "import app.a\nimport app.c\n",
+        "app/c.py": "import app.a\nimport app.b\n",
+    }
+    root = write_project(tmp_path, files)
+    first = run(root)
+    cycles = [v for v in first.violations if v.rule == "cycle"]
+    assert len(cycles) >= 3  # the hop a -> b appears in several cycles, with the same Evidence
+    again = run(root)
+    assert again._graph is None and again.violations == first.violations
+    shared = [e for v in again.violations for e in v.evidence if e.source == "app.a" and e.target == "app.b"]
+    assert len(shared) >= 2 and all(e is shared[0] for e in shared)

@@ -6,14 +6,14 @@ import json
 from collections.abc import Sequence
 from json.encoder import c_make_encoder  # type: ignore[attr-defined]
 from json.encoder import encode_basestring_ascii as _encode_str
-from typing import Callable
+from typing import Callable, Optional
 
 from depcheck.model import RULE_CYCLE, RULE_PARSE_ERROR, RULE_UNUSED_IGNORE, Summary, Violation
 
 VERSION = 1
 
 
-def violation_to_json(violation: Violation) -> dict:
+def violation_to_json(violation: Violation, shared: Optional[dict] = None) -> dict:
     data: dict = {
         "rule": violation.rule,
         "severity": violation.severity,
@@ -32,7 +32,14 @@ def violation_to_json(violation: Violation) -> dict:
             "line": violation.location.line,
             "column": violation.location.column,
         }
-    data["evidence"] = [e.to_json() for e in violation.evidence]
+    if shared is None:
+        data["evidence"] = [e.to_json() for e in violation.evidence]
+    else:
+        # Cycles list the same evidence again and again: one dict per Evidence object.
+        data["evidence"] = [
+            shared[id(e)][1] if id(e) in shared else shared.setdefault(id(e), (e, e.to_json()))[1]
+            for e in violation.evidence
+        ]
     if violation.chain:
         data["chain"] = list(violation.chain)
     if violation.hint:
@@ -42,9 +49,10 @@ def violation_to_json(violation: Violation) -> dict:
 
 
 def render(violations: Sequence[Violation], summary: Summary) -> str:
+    shared: dict = {}
     document = {
         "version": VERSION,
-        "violations": [violation_to_json(v) for v in violations],
+        "violations": [violation_to_json(v, shared) for v in violations],
         "summary": summary.to_json(),
     }
     return dumps_indented(document) + "\n"
@@ -68,7 +76,7 @@ def _leaf_encoder(inner: str) -> Callable[[object], str]:
     return lambda value: "".join(chunks(value, 0))
 
 
-def _indented(value: object, pad: str) -> str:
+def _indented(value: object, pad: str, done: Optional[dict] = None) -> str:
     kind = type(value)
     if kind is dict or kind is list:
         if not value:
@@ -77,16 +85,23 @@ def _indented(value: object, pad: str) -> str:
         items = value.values() if kind is dict else value  # type: ignore[attr-defined]
         if _SCALARS.issuperset(map(type, items)):
             # A leaf: the C encoder writes it, with the newline and indent as its item separator.
+            # The same leaf object (a shared evidence dict) is written once per depth.
+            key = (id(value), pad)
+            if done is not None and key in done:
+                return done[key]
             encode = _leaf_encoders.get(inner)
             if encode is None:
                 encode = _leaf_encoders[inner] = _leaf_encoder(inner)
             flat = encode(value)
-            return flat[0] + inner + flat[1:-1] + pad + flat[-1]
+            text = flat[0] + inner + flat[1:-1] + pad + flat[-1]
+            if done is not None:
+                done[key] = text
+            return text
         if kind is list:
-            parts = [_indented(item, inner) for item in value]  # type: ignore[attr-defined]
+            parts = [_indented(item, inner, done) for item in value]  # type: ignore[attr-defined]
         else:
             parts = [
-                f"{_encode_key(key)}: {_indented(item, inner)}"
+                f"{_encode_key(key)}: {_indented(item, inner, done)}"
                 for key, item in value.items()  # type: ignore[attr-defined]
             ]
         open_, close = ("{", "}") if kind is dict else ("[", "]")
@@ -110,6 +125,7 @@ def dumps_indented(document: object) -> str:
     str keys, str, int, bool, None, lists and dicts goes to ``json.dumps``.
     """
     try:
-        return _indented(document, "\n")
+        # Leaves are remembered by identity; the document keeps them alive meanwhile.
+        return _indented(document, "\n", {})
     except TypeError:
         return json.dumps(document, indent=2)
