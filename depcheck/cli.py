@@ -9,8 +9,9 @@ import argparse
 import dataclasses
 import os
 import sys
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, TextIO
 
 from depcheck import __version__
 from depcheck.config import Config, ConfigError, find_config, load_config
@@ -20,6 +21,9 @@ from depcheck.report import CHECK_FORMATS
 if TYPE_CHECKING:
     from depcheck import codemod
     from depcheck.filters import Baseline
+    from depcheck.pipeline import Result
+
+if TYPE_CHECKING:
     from depcheck.pipeline import Result
 
 EXIT_CLEAN = 0
@@ -41,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
-    def common(sub: argparse.ArgumentParser) -> None:
+    def common(sub: argparse.ArgumentParser, cache: bool = True) -> None:
         sub.add_argument(
             "path", nargs="?", default=".", metavar="PATH",
             help="project directory; the config is looked for here and in its parents (default: .)",
@@ -49,6 +53,16 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument(
             "--config", metavar="FILE",
             help="pyproject.toml with [tool.depcheck], or a depcheck.toml",
+        )
+        if not cache:
+            return
+        sub.add_argument(
+            "--cache-dir", metavar="DIR",
+            help="where to keep the facts and result cache (default: .depcheck_cache in the project root)",
+        )
+        sub.add_argument(
+            "--no-cache", action="store_true",
+            help="parse every file and run every rule; neither read nor write the cache",
         )
 
     check = commands.add_parser("check", help="check the architecture; exit 1 on violations")
@@ -125,7 +139,7 @@ def _add_adoption_commands(commands: argparse._SubParsersAction, common: object)
     )
     explain.add_argument("source", metavar="A", help="module or component that depends")
     explain.add_argument("target", metavar="B", help="module or component depended on")
-    common(explain)  # type: ignore[operator]
+    common(explain, cache=False)  # type: ignore[operator]
     explain.add_argument(
         "--max", type=int, default=10, metavar="N", help="show at most N paths (default: 10)"
     )
@@ -156,6 +170,58 @@ def _use_color(stream: object) -> bool:
         return True
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
+
+
+class _ProgressBar:
+    """files parsed / total on stderr, drawn only once a run has taken about a second.
+
+    Hand-rolled: drawing library imports would cost more than a cached run.
+    """
+
+    DELAY = 0.8
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.started = time.monotonic()
+        self.last = 0.0
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.started < self.DELAY or (now - self.last < 0.1 and done < total):
+            return
+        self.last = now
+        filled = self.WIDTH * done // max(total, 1)
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        self.stream.write(f"\rdepcheck: parsing [{bar}] {done}/{total} files")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+def _run(args: argparse.Namespace, config: Config, *, progress: bool) -> Result:
+    """The pipeline with the cache flags of ``args``, and a progress bar on a terminal."""
+    from depcheck.pipeline import run
+
+    bar = _ProgressBar(sys.stderr) if progress and sys.stderr.isatty() else None
+    try:
+        result = run(
+            config,
+            cache_dir=Path(args.cache_dir).resolve() if args.cache_dir else None,
+            use_cache=not args.no_cache,
+            progress=bar,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    if result.cache_note:
+        print(f"depcheck: note: {result.cache_note}", file=sys.stderr)
+    return result
 
 
 def _repo_root(root: Path) -> str:
@@ -198,9 +264,9 @@ def _update_command(config: Config, given: Optional[str]) -> str:
 
 
 def _checked(config: Config, args: argparse.Namespace) -> Result:
-    from depcheck.pipeline import filter_baseline, run
+    from depcheck.pipeline import filter_baseline
 
-    result = run(config)
+    result = _run(args, config, progress=args.format == "text")
     if args.no_baseline:
         return result
     path = _baseline_path(config, args.baseline)
@@ -270,10 +336,9 @@ def _run_check(args: argparse.Namespace) -> int:
 def _run_baseline(args: argparse.Namespace) -> int:
     from depcheck.filters import baselined, prune_baseline, render_baseline
     from depcheck.model import RULE_PARSE_ERROR
-    from depcheck.pipeline import run
 
     config = _load(args.path, args.config)
-    result = run(config)
+    result = _run(args, config, progress=False)
     path = _baseline_path(config, args.baseline)
     if args.prune:
         if not path.exists():
@@ -300,10 +365,10 @@ def _run_baseline(args: argparse.Namespace) -> int:
 
 
 def _run_graph(args: argparse.Namespace) -> int:
-    from depcheck.pipeline import run, snapshot
+    from depcheck.pipeline import snapshot
     from depcheck.report import GRAPH_FORMATS
 
-    result = run(_load(args.path, args.config))
+    result = _run(args, _load(args.path, args.config), progress=False)
     components = args.components or args.format in ("dot", "mermaid")
     sys.stdout.write(GRAPH_FORMATS[args.format](snapshot(result, components=components)))
     return EXIT_CLEAN
@@ -409,10 +474,10 @@ def _run_explain(args: argparse.Namespace) -> int:
 
 
 def _run_events(args: argparse.Namespace) -> int:
-    from depcheck.pipeline import event_catalog, run
+    from depcheck.pipeline import event_catalog
     from depcheck.report import EVENT_FORMATS
 
-    result = run(_load(args.path, args.config))
+    result = _run(args, _load(args.path, args.config), progress=False)
     sys.stdout.write(EVENT_FORMATS[args.format](event_catalog(result)))
     return EXIT_CLEAN
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Optional
 
 from depcheck.config import Config, ConfigError
 from depcheck.model import SourceFile
@@ -20,6 +22,77 @@ class Project:
     @property
     def modules(self) -> frozenset[str]:
         return frozenset(f.module for f in self.files)
+
+
+Entry = tuple[str, bool, bool]  # (name, is a directory, is a symlink)
+
+# A directory changed this recently could change again within its mtime's
+# resolution without its mtime changing; its listing is not remembered.
+_RACY_NS = 3_000_000_000
+
+
+class Listings:
+    """Directory listings remembered between runs, keyed by the directory's stat.
+
+    Adding, removing or renaming an entry changes a directory's mtime and
+    ctime, so an unchanged stat means an unchanged listing: one stat instead
+    of reading the directory. ``seen`` holds the listings of this run, for
+    the cache to store.
+    """
+
+    def __init__(self, known: Any = None) -> None:
+        self.known: dict = known if type(known) is dict else {}
+        self.seen: dict[str, tuple[tuple[int, int], tuple[Entry, ...]]] = {}
+
+    def entries(self, directory: str) -> list[Entry]:
+        try:
+            stat = os.stat(directory)
+        except OSError:
+            return []
+        key = (stat.st_mtime_ns, stat.st_ctime_ns)
+        known = self.known.get(directory)
+        if type(known) is tuple and len(known) == 2 and known[0] == key and _valid(known[1]):
+            self.seen[directory] = known
+            return list(known[1])
+        entries = _scan(directory)
+        if time.time_ns() - max(key) >= _RACY_NS:
+            self.seen[directory] = (key, tuple(entries))
+        return entries
+
+
+def _valid(entries: Any) -> bool:
+    return type(entries) is tuple and all(
+        type(e) is tuple and len(e) == 3 and type(e[0]) is str and type(e[1]) is bool and type(e[2]) is bool
+        for e in entries
+    )
+
+
+def _scan(directory: str) -> list[Entry]:
+    """The entries discovery can use: possible package directories and module files.
+
+    Filtering here, by name only (the config's excludes come later), keeps
+    remembered listings small: Django has 2,400 directories, mostly of
+    translation files.
+    """
+    entries = []
+    try:
+        with os.scandir(directory) as listing:
+            for entry in listing:
+                name = entry.name
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    if not name.isidentifier() or name == "__pycache__" or entry.is_symlink():
+                        continue
+                elif not name.endswith(".py") or len(name) == 3 or name.startswith("."):
+                    continue
+                entries.append((name, is_dir, entry.is_symlink()))
+    except OSError:
+        return []
+    entries.sort()
+    return entries
 
 
 def _excluded(rel: str, patterns: tuple[str, ...]) -> bool:
@@ -55,7 +128,7 @@ def source_roots(config: Config) -> tuple[Path, ...]:
     return tuple(roots)
 
 
-def discover(config: Config) -> Project:
+def discover(config: Config, listings: Optional[Listings] = None) -> Project:
     """All modules of ``config.packages``; raises ConfigError for a package that is not there."""
     root = config.root.resolve()
     roots = source_roots(config)
@@ -76,7 +149,7 @@ def discover(config: Config) -> Project:
                     outside.append(existing.as_posix())
                 continue
             if directory.is_dir() and _inside(directory, root):
-                _walk_package(directory, package, root, config.exclude, found, notes)
+                _walk_package(directory, package, root, config.exclude, found, notes, listings or Listings())
                 break
             if single.is_file() and _inside(single, root):
                 rel = single.resolve().relative_to(root).as_posix()
@@ -117,43 +190,50 @@ def _walk_package(
     exclude: tuple[str, ...],
     found: dict[str, SourceFile],
     notes: list[str],
+    listings: Listings,
 ) -> None:
-    # os.walk does not descend into symlinked directories, so a link can never
-    # lead discovery out of the project root.
-    for dirpath, dirnames, filenames in os.walk(top):
-        current = Path(dirpath)
-        rel_dir = current.relative_to(top).parts
-        prefix = ".".join((package, *rel_dir))
-        rel_root = current.resolve().relative_to(root).as_posix() if _inside(current, root) else None
-        if rel_root is None:
-            dirnames[:] = []
+    # Symlinked directories are never descended into, so a link can never lead
+    # discovery out of the project root, and every directory below ``top`` is
+    # where its path says: only ``top`` needs resolving (resolving every
+    # directory cost more than the rest of a cached run).
+    if not _inside(top, root):
+        return
+    top_rel = top.resolve().relative_to(root).as_posix()
+    # (directory, its path parts below top, whether its parent is a regular package)
+    stack: list[tuple[str, tuple[str, ...], bool]] = [(str(top), (), False)]
+    while stack:
+        directory, rel_dir, in_regular = stack.pop()
+        entries = listings.entries(directory)
+        regular = any(name == "__init__.py" and not is_dir for name, is_dir, _ in entries)
+        if in_regular and not regular:
+            # Inside a regular package, a directory without __init__.py is not
+            # imported under the package's name (typically a test folder run by
+            # pytest from its own root), so it is not part of the package; above
+            # the first regular package, namespace packages are walked.
             continue
-        # Inside a regular package, a directory without __init__.py is not
-        # imported under the package's name (it is typically a test folder run
-        # by pytest from its own root), so it is not part of the package; above
-        # the first regular package, namespace packages are walked.
-        regular = "__init__.py" in filenames
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if d.isidentifier()
-            and d != "__pycache__"
-            and not (regular and not (current / d / "__init__.py").is_file())
-            and not _excluded(f"{rel_root}/{d}" if rel_root != "." else d, exclude)
-        )
-        for filename in sorted(filenames):
+        prefix = ".".join((package, *rel_dir))
+        rel_root = "/".join((top_rel, *rel_dir)) if top_rel != "." else "/".join(rel_dir) or "."
+        subdirs = []
+        for name, is_dir, is_symlink in entries:
+            if is_dir:
+                if (
+                    name.isidentifier()
+                    and not name.startswith(".")
+                    and name != "__pycache__"
+                    and not is_symlink
+                    and not _excluded(f"{rel_root}/{name}" if rel_root != "." else name, exclude)
+                ):
+                    subdirs.append(name)
+                continue
             # A file whose name is not an identifier ("unicode10-0-0.py") cannot be
             # named by an import statement, but importlib loads such files and
             # their own imports are real dependencies, so they are modules too.
-            stem, dot, suffix = filename.rpartition(".")
-            if not dot or suffix != "py" or not stem or stem.startswith("."):
-                continue
-            rel = f"{rel_root}/{filename}" if rel_root != "." else filename
+            stem = name[:-3]
+            rel = f"{rel_root}/{name}" if rel_root != "." else name
             if _excluded(rel, exclude):
                 continue
-            path = current / filename
-            if path.is_symlink():
-                problem = _symlink_problem(path, root)
+            if is_symlink:
+                problem = _symlink_problem(Path(directory, name), root)
                 if problem:
                     notes.append(f"{rel}: skipped, {problem}")
                     continue
@@ -167,3 +247,5 @@ def _walk_package(
                 if keep is not None:
                     continue
             found[module] = SourceFile(module, rel, is_package)
+        for name in reversed(subdirs):
+            stack.append((os.path.join(directory, name), (*rel_dir, name), regular))

@@ -29,6 +29,7 @@ from depcheck.model import (
 )
 from depcheck.patterns import CONSUME, DEFINE, PUBLISH, EventPattern
 
+_COMMENT_HINT_RE = re.compile(r"#[ \t]*depcheck:")
 SUPPRESSION_RE = re.compile(r"#\s*depcheck:\s*ignore\b(?:\[([^\]]*)\])?")
 _DECLARATION_RE = re.compile(r"#\s*depcheck:\s*(publishes|consumes)\s+([^\s#,]+(?:[ \t]*,[ \t]*[^\s#,]+)*)")
 
@@ -81,7 +82,8 @@ def extract(
     imports = _imports(tree, lines, import_nodes)
     suppressions: tuple[Suppression, ...] = ()
     declared: tuple[EventSite, ...] = ()
-    if "depcheck" in text:
+    # Tokenizing is pure Python and costs as much as parsing: only when a comment may match.
+    if "depcheck" in text and _COMMENT_HINT_RE.search(text):
         suppressions, declared = _comments(text)
     aliases: tuple[Alias, ...] = ()
     sites: tuple[EventSite, ...] = ()

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Optional
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional
 
 from depcheck.config import EventSettings, UseSettings
 from depcheck.model import (
@@ -31,6 +29,9 @@ from depcheck.model import (
     matches,
 )
 from depcheck.patterns import CONSUME, DEFINE, PUBLISH, EventPattern
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 Adjacency = Mapping[str, Mapping[str, tuple[Evidence, ...]]]
 Keep = Callable[[Evidence], bool]
@@ -99,20 +100,41 @@ class Resolver:
 
 @dataclass
 class DependencyGraph:
-    """Modules of the analysed packages and the evidence of every dependency between them."""
+    """Modules of the analysed packages and the evidence of every dependency between them.
+
+    ``edges`` maps (from, to) to its evidence, sorted by pair. The networkx
+    view, ``graph``, is built on first use: importing networkx costs more
+    start-up time than a whole cached run, and the rules do not need it.
+    """
 
     files: dict[str, SourceFile]
-    graph: nx.DiGraph
+    edges: dict[tuple[str, str], tuple[Evidence, ...]]
     external: dict[str, tuple[Evidence, ...]] = field(default_factory=dict)
     parse_failures: dict[str, ParseFailure] = field(default_factory=dict)
     events: tuple[CatalogEvent, ...] = ()
+    _nx: Any = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def modules(self) -> list[str]:
         return sorted(self.files)
 
+    @property
+    def graph(self) -> nx.DiGraph:
+        if self._nx is None:
+            import networkx as nx
+
+            graph = nx.DiGraph()
+            graph.add_nodes_from(self.files)
+            for (source, target), evidence in self.edges.items():
+                graph.add_edge(source, target, evidence=evidence)
+            self._nx = graph
+        return self._nx
+
+    def number_of_edges(self) -> int:
+        return len(self.edges)
+
     def evidence(self, source: str, target: str) -> tuple[Evidence, ...]:
-        return self.graph.edges[source, target]["evidence"]
+        return self.edges[source, target]
 
     def adjacency(self, keep: Optional[Keep] = None) -> dict[str, dict[str, tuple[Evidence, ...]]]:
         """Successors with their evidence, dropping the evidence ``keep`` rejects.
@@ -121,8 +143,8 @@ class DependencyGraph:
         suppressions and exceptions take a dependency out of a rule's view
         before paths are searched.
         """
-        result: dict[str, dict[str, tuple[Evidence, ...]]] = {m: {} for m in self.graph.nodes}
-        for source, target, evidence in self.graph.edges(data="evidence"):
+        result: dict[str, dict[str, tuple[Evidence, ...]]] = {m: {} for m in self.files}
+        for (source, target), evidence in self.edges.items():
             kept = evidence if keep is None else tuple(e for e in evidence if keep(e))
             if kept:
                 result[source][target] = kept
@@ -200,13 +222,9 @@ def build_graph(
                     external.setdefault(evidence.source, []).append(evidence)
                 else:
                     edges.setdefault((evidence.source, evidence.target), []).append(evidence)
-    graph = nx.DiGraph()
-    graph.add_nodes_from(by_module)
-    for (source, target), evidence in sorted(edges.items()):
-        graph.add_edge(source, target, evidence=tuple(sorted(set(evidence))))
     return DependencyGraph(
         files=by_module,
-        graph=graph,
+        edges={pair: tuple(sorted(set(evidence))) for pair, evidence in sorted(edges.items())},
         external={m: tuple(sorted(set(ev))) for m, ev in sorted(external.items())},
         parse_failures=failures,
         events=catalog,

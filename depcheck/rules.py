@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import fnmatch
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Optional
-
-import networkx as nx
+from typing import Callable, Optional
 
 from depcheck.config import Config, ForbiddenRule
 from depcheck.graph import Adjacency
@@ -280,6 +278,54 @@ def _against_layers(config: Config, source: str, target: str) -> bool:
     return a is not None and b is not None and a != b and rank[b] <= rank[a]
 
 
+def elementary_cycles(successors: Mapping[int, Iterable[int]]) -> Iterator[tuple[int, ...]]:
+    """Every elementary cycle once, as a tuple starting at its smallest node.
+
+    Johnson's algorithm (1975): for each start node ``s`` in increasing order,
+    walk the graph of nodes ``>= s`` from ``s``; a node that cannot currently
+    lead back to ``s`` stays blocked until a cycle through one of its
+    successors is found, so the work per cycle is bounded. Neighbours are
+    visited in increasing order, so the order of the cycles is deterministic.
+    Written here rather than imported: networkx's import alone costs more than
+    a whole cached run, and the component graphs searched are small.
+    """
+    graph = {v: sorted(set(ws)) for v, ws in successors.items()}
+    for start in sorted(graph):
+        blocked = {start}
+        waiting: dict[int, set[int]] = {}  # w -> nodes to unblock once w is unblocked
+        path = [start]
+        # One frame per node on the path: its remaining successors, and whether a
+        # cycle back to ``start`` was found through it.
+        frames = [(iter([w for w in graph[start] if w >= start]), [False])]
+        while frames:
+            successors_left, found = frames[-1]
+            for w in successors_left:
+                if w == start:
+                    yield tuple(path)
+                    found[0] = True
+                elif w not in blocked:
+                    path.append(w)
+                    blocked.add(w)
+                    frames.append((iter([x for x in graph.get(w, ()) if x >= start]), [False]))
+                    break
+            else:
+                frames.pop()
+                node = path.pop()
+                if found[0]:
+                    if frames:
+                        frames[-1][1][0] = True
+                    release = [node]
+                    while release:
+                        u = release.pop()
+                        if u in blocked:
+                            blocked.discard(u)
+                            release.extend(waiting.pop(u, ()))
+                else:
+                    for w in graph.get(node, ()):
+                        if w >= start:
+                            waiting.setdefault(w, set()).add(node)
+
+
 def check_cycles(view: GraphView, config: Config) -> Findings:
     """**cycle**: components that depend on each other in a loop.
 
@@ -303,20 +349,18 @@ def check_cycles(view: GraphView, config: Config) -> Findings:
 
     names = sorted({n for pair in hops for n in pair})
     index = {n: i for i, n in enumerate(names)}
-    # Integer nodes inserted in sorted order: networkx's traversal order, and
-    # so which cycles are found first, cannot depend on string hashing.
-    graph = nx.DiGraph()
-    graph.add_nodes_from(range(len(names)))
-    graph.add_edges_from(sorted((index[a], index[b]) for a, b in hops))
+    successors: dict[int, list[int]] = {i: [] for i in range(len(names))}
+    for a, b in hops:
+        successors[index[a]].append(index[b])
+    # Nodes numbered in name order: each cycle comes out starting at its
+    # alphabetically first component, and the search order is deterministic.
     cycles: list[tuple[str, ...]] = []
     exhausted = True
-    for found in nx.simple_cycles(graph):
+    for found in elementary_cycles(successors):
         if len(cycles) >= CYCLE_SEARCH_LIMIT:
             exhausted = False
             break
-        start = found.index(min(found))
-        rotated = found[start:] + found[:start]
-        cycles.append(tuple(names[i] for i in rotated))
+        cycles.append(tuple(names[i] for i in found))
     cycles.sort(key=lambda c: (len(c), c))
 
     for cycle in cycles[: config.max_cycles]:

@@ -110,20 +110,20 @@ def test_unreadable_and_vanished_files_are_parse_errors(tmp_path, monkeypatch):
 
     real_discover = discover_module.discover
 
-    def discover_then_delete(config):
-        project = real_discover(config)
+    def discover_then_delete(config, listings=None):
+        project = real_discover(config, listings)
         (root / "app" / "low" / "gone.py").unlink()  # deleted while the run is going on
         return project
 
-    real_read = type(root).read_bytes
+    real_open = open
 
-    def read_bytes(path):
-        if path.name == "secret.py":
+    def refusing_open(path, *args, **kwargs):
+        if str(path).endswith("secret.py"):
             raise PermissionError(13, "Permission denied")
-        return real_read(path)
+        return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr("depcheck.pipeline.discover", discover_then_delete)
-    monkeypatch.setattr(type(root), "read_bytes", read_bytes)
+    monkeypatch.setattr("depcheck.pipeline.open", refusing_open, raising=False)
     code, doc = run_json(root)
     assert code == 1
     messages = {v["location"]["file"]: v["message"] for v in doc["violations"]}

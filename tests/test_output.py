@@ -117,3 +117,12 @@ def test_python_dash_m_and_version(capsys):
         main(["--version"])
     assert exc.value.code == 0
     assert capsys.readouterr().out.startswith("depcheck ")
+
+
+def test_json_has_one_violation_per_line(shop, capsys):
+    main(["check", "--format", "json", str(shop)])
+    out = capsys.readouterr().out
+    document = json.loads(out)
+    lines = [line for line in out.splitlines() if line.startswith('    {"rule": ')]
+    assert [json.loads(line.rstrip(",")) for line in lines] == document["violations"]
+    assert len(lines) == document["summary"]["violations"] > 0

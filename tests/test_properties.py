@@ -102,8 +102,8 @@ def test_the_result_does_not_depend_on_file_order(codebase, extra, seed):
     everything = [(c, m) for c in modules for m in modules[c]]
     added = [(everything[a % len(everything)], everything[b % len(everything)]) for a, b in extra]
 
-    def shuffled_discover(config):
-        project = discover(config)
+    def shuffled_discover(config, listings=None):
+        project = discover(config, listings)
         files = list(project.files)
         random.Random(seed).shuffle(files)
         return Project(project.root, tuple(files), project.notes)

@@ -1,0 +1,581 @@
+"""The on-disk cache: per-file facts by content hash, and the last run's result.
+
+It sits between extraction and the graph: it stores :class:`FileFacts` (and
+the :class:`Violation` list of the last run) and knows nothing about how they
+are computed. Values are converted *generically* to plain tuples by
+introspecting the frozen dataclasses of ``model.py``, so a field added there
+needs no code here; the schema's description is part of the cache key, so
+such a change invalidates old caches by itself.
+
+Files are JSON behind a magic string and a checksum, written to a temporary
+file renamed into place, so a concurrent reader never sees half a file. The
+cache is untrusted input (it may be restored from a CI cache anyone could have
+written): JSON cannot carry code, and :mod:`marshal`, which is faster, crashes
+the interpreter on some malformed inputs. Anything that does not check out
+(another version, a truncated or foreign file, a value of the wrong shape) is
+ignored and rebuilt: the cache can make a run faster, never different.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import dataclasses
+import hashlib
+import itertools
+import json
+import operator
+import os
+import sys
+import time
+import typing
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from depcheck import __version__
+from depcheck.model import FileFacts, Violation
+
+DEFAULT_DIR = ".depcheck_cache"
+_MAGIC = b"depcheck-cache\x01"
+_SUM_SIZE = 16
+# A file modified this close to when its stat was recorded could change again
+# within the same timestamp tick without its stat changing ("racy git"): such
+# entries are re-hashed on the next run instead of trusted by stat.
+_RACY_NS = 3_000_000_000
+# Facts of contents no file had for this many saved runs are dropped.
+_KEEP_GENERATIONS = 8
+# Cache files (of another depcheck version or config) unwritten this long are removed.
+_STALE_SECONDS = 24 * 3600
+
+
+class CacheError(Exception):
+    """A cache value does not have the shape the schema says."""
+
+
+# --------------------------------------------------------------------------- generic codec
+
+
+def _describe(tp: Any, seen: set) -> str:
+    """A canonical text of a type; dataclasses are expanded field by field, once."""
+    if dataclasses.is_dataclass(tp):
+        name = f"{tp.__module__}.{tp.__qualname__}"
+        if name in seen:
+            return name
+        seen.add(name)
+        hints = _hints(tp)
+        body = ",".join(f"{f.name}:{_describe(hints[f.name], seen)}" for f in dataclasses.fields(tp))
+        return f"{name}{{{body}}}"
+    origin = typing.get_origin(tp)
+    if origin is None:
+        return getattr(tp, "__qualname__", repr(tp))
+    args = ",".join("..." if a is Ellipsis else _describe(a, seen) for a in typing.get_args(tp))
+    return f"{getattr(origin, '__qualname__', repr(origin))}[{args}]"
+
+
+def schema_digest(*types: type) -> str:
+    """Changes whenever a field of these dataclasses, or of one nested in them, changes."""
+    text = ";".join(_describe(tp, set()) for tp in types)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+Codec = tuple[Callable[[Any], Any], Callable[[Any], Any]]
+_evaluated: dict[tuple[str, str], Any] = {}
+
+
+def _hints(tp: type) -> dict[str, Any]:
+    """The fields' types, like typing.get_type_hints, resolving each distinct annotation once.
+
+    Annotations are strings (``from __future__ import annotations``). They are
+    resolved by reading their syntax tree against the module's names, never
+    evaluated; get_type_hints compiles every string anew, which cost a
+    noticeable share of a cached run.
+    """
+    namespace = vars(sys.modules[tp.__module__])
+    hints = {}
+    for f in dataclasses.fields(tp):
+        annotation = f.type
+        if not isinstance(annotation, str):
+            hints[f.name] = annotation
+            continue
+        key = (tp.__module__, annotation)
+        if key not in _evaluated:
+            _evaluated[key] = _resolve(ast.parse(annotation, mode="eval").body, namespace)
+        hints[f.name] = _evaluated[key]
+    return hints
+
+
+def _resolve(node: ast.expr, namespace: dict) -> Any:
+    """The type an annotation's syntax tree names: names, ``X[...]``, ``a.b`` and ``...``."""
+    if isinstance(node, ast.Name):
+        found = namespace.get(node.id, getattr(builtins, node.id, None))
+        if found is None:
+            raise TypeError(f"cannot resolve the annotation name {node.id!r}")
+        return found
+    if isinstance(node, ast.Attribute):
+        return getattr(_resolve(node.value, namespace), node.attr)
+    if isinstance(node, ast.Constant) and node.value in (None, Ellipsis):
+        return type(None) if node.value is None else Ellipsis
+    if isinstance(node, ast.Subscript):
+        items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+        args = tuple(_resolve(item, namespace) for item in items)
+        return _resolve(node.value, namespace)[args if len(args) > 1 else args[0]]
+    raise TypeError(f"unsupported annotation: {ast.dump(node)}")
+
+
+# JSON gives lists back where tuples were written: decoders accept both.
+_SEQUENCES = (tuple, list)
+
+
+def _tuples(value: Any) -> Any:
+    """Lists turned back into tuples, all the way down (for the cache's small index parts)."""
+    if type(value) is list:
+        return tuple([_tuples(item) for item in value])
+    return value
+
+
+def _scalar(kind: type) -> Codec:
+    def decode(value: Any) -> Any:
+        # bool is a subclass of int: an int field must not accept True.
+        if type(value) is not kind:
+            raise CacheError(f"expected {kind.__name__}, got {type(value).__name__}")
+        return value
+
+    return (lambda value: value), decode
+
+
+def codec(tp: Any, _memo: Optional[dict] = None) -> Codec:
+    """(encode, decode) between values of ``tp`` and plain tuples/str/int/float/bool/None.
+
+    A dataclass becomes a tuple of its fields in declaration order. Decoding
+    checks every value's type and raises :class:`CacheError` on a mismatch.
+    """
+    memo = {} if _memo is None else _memo
+    if id(tp) in memo:
+        return memo[id(tp)]
+    if tp in (int, str, bool, float):
+        return _scalar(tp)
+    if tp is type(None):
+        return _scalar(type(None))
+    if dataclasses.is_dataclass(tp):
+        return _dataclass_codec(tp, memo)
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is typing.Union and len(args) == 2 and type(None) in args:
+        inner_encode, inner_decode = codec(args[0] if args[1] is type(None) else args[1], memo)
+        return (
+            lambda value: None if value is None else inner_encode(value),
+            lambda value: None if value is None else inner_decode(value),
+        )
+    if origin in (tuple, frozenset) and len(args) == 2 and args[1] is Ellipsis or origin is frozenset:
+        item_encode, item_decode = codec(args[0], memo)
+        build = tuple if origin is tuple else frozenset
+
+        def encode_many(value: Any) -> tuple:
+            items = tuple(item_encode(item) for item in value)
+            # A set's iteration order varies between runs; its encoding must not.
+            return items if build is tuple else tuple(sorted(items, key=repr))
+
+        def decode_many(value: Any) -> Any:
+            if type(value) not in _SEQUENCES:
+                raise CacheError(f"expected a sequence, got {type(value).__name__}")
+            return build(item_decode(item) for item in value)
+
+        return encode_many, decode_many
+    if origin is tuple:
+        parts = [codec(arg, memo) for arg in args]
+
+        def encode_fixed(value: Any) -> tuple:
+            return tuple(enc(item) for (enc, _), item in zip(parts, value))
+
+        def decode_fixed(value: Any) -> tuple:
+            if type(value) not in _SEQUENCES or len(value) != len(parts):
+                raise CacheError("expected a fixed-size tuple")
+            return tuple(dec(item) for (_, dec), item in zip(parts, value))
+
+        return encode_fixed, decode_fixed
+    if origin is dict:
+        key_encode, key_decode = codec(args[0], memo)
+        value_encode, value_decode = codec(args[1], memo)
+
+        def encode_map(value: Any) -> tuple:
+            pairs = ((key_encode(k), value_encode(v)) for k, v in value.items())
+            return tuple(sorted(pairs, key=repr))
+
+        def decode_map(value: Any) -> dict:
+            if type(value) not in _SEQUENCES or any(
+                type(p) not in _SEQUENCES or len(p) != 2 for p in value
+            ):
+                raise CacheError("expected a mapping")
+            return {key_decode(k): value_decode(v) for k, v in value}
+
+        return encode_map, decode_map
+    raise TypeError(
+        f"depcheck's cache cannot store a field of type {tp!r}: use int, str, bool, float, "
+        "Optional[...], tuple[...], frozenset[...], dict[...] or a frozen dataclass"
+    )
+
+
+def _dataclass_codec(tp: type, memo: dict) -> Codec:
+    fields = dataclasses.fields(tp)
+    hints = _hints(tp)
+    encoders: list = []
+    decoders: list = []
+
+    def encode(value: Any) -> tuple:
+        return tuple(enc(getattr(value, f.name)) for enc, f in zip(encoders, fields))
+
+    names = tuple(f.name for f in fields)
+    # Frozen dataclasses set each field through object.__setattr__; filling
+    # __dict__ directly (as pickle does) is several times faster. Only for
+    # plain dataclasses: no __post_init__, no __slots__.
+    direct = not hasattr(tp, "__post_init__") and not hasattr(tp, "__slots__")
+    scalar_types: list[Optional[frozenset]] = []
+    new = object.__new__
+
+    def decode(value: Any) -> Any:
+        if type(value) not in _SEQUENCES or len(value) != len(decoders):
+            raise CacheError(f"expected {tp.__name__} as a tuple of {len(decoders)} fields")
+        if allowed is not None:
+            # Every field a scalar: one check of all the types at once.
+            if tuple(map(type, value)) not in allowed:
+                raise CacheError(f"{tp.__name__}: a field has the wrong type")
+            values = value
+        else:
+            values = [dec(item) for dec, item in zip(decoders, value)]
+        if not direct:
+            return tp(*values)
+        obj = new(tp)
+        obj.__dict__.update(zip(names, values))
+        return obj
+
+    final_encode = [encode]
+
+    def shared_encode(value: Any) -> Any:
+        table = _sharing[0]
+        if table is None:
+            return final_encode[0](value)
+        hit = table.get(id(value))
+        if hit is None:
+            hit = table[id(value)] = (value, final_encode[0](value))
+        return hit[1]
+
+    def shared_decode(value: Any) -> Any:
+        table = _sharing[0]
+        if table is None or allowed is None:
+            return decode(value)
+        # JSON keeps no shared references: equal all-scalar values (the same
+        # Evidence listed by many cycles) become one object again.
+        key = tuple(value) if type(value) in _SEQUENCES else value
+        try:
+            hit = table.get(key)
+        except TypeError:  # an unhashable, malformed value: decode rejects it
+            return decode(value)
+        if hit is None:
+            hit = table[key] = decode(value)
+        return hit
+
+    # Registered before the fields are built, so a recursive type refers to itself.
+    memo[id(tp)] = (shared_encode, shared_decode)
+    for f in fields:
+        enc, dec = codec(hints[f.name], memo)
+        encoders.append(enc)
+        decoders.append(dec)
+        scalar_types.append(_scalar_types(hints[f.name]))
+    allowed = None
+    if all(t is not None for t in scalar_types):
+        allowed = frozenset(itertools.product(*scalar_types))  # type: ignore[arg-type]
+        if len(names) >= 2:
+            # Scalars need no conversion: read all the fields at once, in C.
+            final_encode[0] = operator.attrgetter(*names)
+    return shared_encode, shared_decode
+
+
+# While set, encoding and decoding map one object to one plain value, by
+# identity: the same Evidence listed by twenty cycles is encoded once and
+# decoded into one shared object.
+_sharing: list[Optional[dict]] = [None]
+
+
+@contextlib.contextmanager
+def _shared() -> typing.Iterator[None]:
+    _sharing[0] = {}
+    try:
+        yield
+    finally:
+        _sharing[0] = None
+
+
+def _scalar_types(tp: Any) -> Optional[frozenset]:
+    """The types a scalar field's plain value may have, or None for a non-scalar field."""
+    if tp in (int, str, bool, float, type(None)):
+        return frozenset({tp})
+    args = typing.get_args(tp)
+    if typing.get_origin(tp) is typing.Union and len(args) == 2 and type(None) in args:
+        inner = _scalar_types(args[0] if args[1] is type(None) else args[1])
+        return inner | {type(None)} if inner is not None else None
+    return None
+
+
+_codecs: dict[str, Codec] = {}
+
+
+def _codec_of(name: str) -> Codec:
+    # Built on first use: a run answered from the result cache never needs the facts codec.
+    if name not in _codecs:
+        _codecs[name] = codec(FileFacts if name == "facts" else tuple[Violation, ...])
+    return _codecs[name]
+
+
+def encode_facts(facts: FileFacts) -> tuple:
+    return _codec_of("facts")[0](facts)
+
+
+def decode_facts(plain: Any) -> FileFacts:
+    """Raises :class:`CacheError` when ``plain`` does not have FileFacts' shape."""
+    return _codec_of("facts")[1](plain)
+
+
+def digest(plain: Any) -> str:
+    """A stable digest of plain data (repr of tuples/str/int is deterministic)."""
+    return hashlib.blake2b(repr(plain).encode(), digest_size=16).hexdigest()
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+# --------------------------------------------------------------------------- keys
+
+
+_fingerprint: list[str] = []
+
+
+def code_fingerprint() -> str:
+    """depcheck's version, and the size and mtime of its own source files.
+
+    The version alone would let an edited checkout (an editable install)
+    reuse results computed by the code before the edit.
+    """
+    if not _fingerprint or _fingerprint[0] != __version__:
+        _fingerprint[:] = [__version__, _code_fingerprint()]
+    return _fingerprint[1]
+
+
+def _code_fingerprint() -> str:
+    package = Path(__file__).parent
+    parts = [__version__, sys.version]
+    for directory, _, names in sorted(os.walk(package)):
+        for name in sorted(names):
+            if name.endswith(".py"):
+                try:
+                    stat = os.stat(os.path.join(directory, name))
+                except OSError:
+                    continue
+                where = f"{os.path.relpath(directory, package)}/{name}"
+                parts.append(f"{where}:{stat.st_size}:{stat.st_mtime_ns}")
+    return digest(tuple(parts))
+
+
+def facts_key(settings: Any) -> str:
+    """What every cached FileFacts depends on besides the file's bytes."""
+    return digest((code_fingerprint(), schema_digest(FileFacts), repr(settings)))
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _read(path: Path) -> Optional[Any]:
+    """The plain value stored at ``path``, or None if it is missing or does not check out."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    head = len(_MAGIC) + _SUM_SIZE
+    if len(data) < head or not data.startswith(_MAGIC):
+        return None
+    payload = data[head:]
+    if hashlib.blake2b(payload, digest_size=_SUM_SIZE).digest() != data[len(_MAGIC) : head]:
+        return None
+    try:
+        return json.loads(payload)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _write(directory: Path, name: str, value: Any) -> None:
+    """Atomically replace ``directory/name``; raises OSError when it cannot."""
+    payload = json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
+    data = _MAGIC + hashlib.blake2b(payload, digest_size=_SUM_SIZE).digest() + payload
+    # A name of our own, not tempfile's: importing tempfile costs more than this whole write.
+    temp = directory / f".{name}.{os.getpid()}.{time.time_ns()}.tmp"
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(temp, directory / name)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+def prepare(directory: Path) -> None:
+    """Create the cache directory with a .gitignore; raises OSError when it cannot."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ignore = directory / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# created by depcheck; the cache is not for version control\n*\n")
+    tag = directory / "CACHEDIR.TAG"
+    if not tag.exists():
+        tag.write_text(
+            "Signature: 8a477f597d28d172789f06886806bc55\n"
+            "# This file is a cache directory tag created by depcheck.\n"
+        )
+
+
+Stat = tuple[int, int, int, int]  # (mtime_ns, ctime_ns, size, inode)
+
+
+def stat_key(result: os.stat_result) -> Stat:
+    return (result.st_mtime_ns, result.st_ctime_ns, result.st_size, result.st_ino)
+
+
+class FactsCache:
+    """Path -> (stat, content hash) and content hash -> (facts digest, facts).
+
+    ``lookup_stat`` is the fast path (one os.stat per file, done by the
+    caller); ``lookup_content`` serves files whose stat changed but bytes did
+    not, such as a fresh CI clone with a restored cache directory.
+    """
+
+    def __init__(self, directory: Path, key: str) -> None:
+        self.directory = directory
+        self.key = key
+        self.name = f"facts-{key[:16]}.bin"
+        self.generation = 0
+        self.files: dict[str, tuple[Stat, str]] = {}
+        self.contents: dict[str, tuple[str, Any, int]] = {}  # hash -> (digest, plain, last generation)
+        self.listings: dict = {}  # directory -> (stat, entries), see discover.Listings
+        self.dirty = False
+        self._load()
+
+    def _load(self) -> None:
+        stored = _read(self.directory / self.name)
+        if type(stored) is not list or len(stored) != 5 or stored[0] != self.key:
+            return
+        _, generation, files, contents, listings = stored
+        if type(generation) is not int or any(type(m) is not dict for m in (files, contents, listings)):
+            return
+        self.generation = generation
+        self.files = {path: _tuples(entry) for path, entry in files.items()}
+        # The facts themselves stay as loaded: decoding them accepts lists, and
+        # only a run that misses the result cache decodes them at all.
+        self.contents = {h: tuple(e) if type(e) is list else e for h, e in contents.items()}
+        self.listings = {d: _tuples(entry) for d, entry in listings.items()}
+
+    def lookup_stat(self, path: str, stat: Stat) -> Optional[str]:
+        """The content hash recorded for ``path`` if its stat is unchanged and trustworthy."""
+        entry = self.files.get(path)
+        if type(entry) is not tuple or len(entry) != 2 or entry[0] != stat:
+            return None
+        chash = entry[1]
+        return chash if type(chash) is str and chash in self.contents else None
+
+    def lookup_content(self, chash: str) -> Optional[tuple[str, Any]]:
+        """(facts digest, plain facts) stored for these bytes, if any."""
+        entry = self.contents.get(chash)
+        if type(entry) is not tuple or len(entry) != 3 or type(entry[0]) is not str:
+            return None
+        return entry[0], entry[1]
+
+    def record(self, path: str, stat: Optional[Stat], chash: str, fdigest: str, plain: Any) -> None:
+        if stat is not None and time.time_ns() - max(stat[0], stat[1]) < _RACY_NS:
+            stat = None
+        recorded = (stat, chash) if stat is not None else ((-1, -1, -1, -1), chash)
+        if self.files.get(path) != recorded:
+            self.files[path] = recorded
+            self.dirty = True
+        if chash not in self.contents:
+            self.contents[chash] = (fdigest, plain, self.generation)
+            self.dirty = True
+
+    def forget(self, chash: str) -> None:
+        """Drop an entry that failed to decode, so it is rebuilt and saved anew."""
+        if self.contents.pop(chash, None) is not None:
+            self.dirty = True
+
+    def save(self, paths: typing.Iterable[str], listings: Optional[dict] = None) -> None:
+        """Keep the current files, and recently used contents; raises OSError when it cannot."""
+        current = set(paths)
+        used = {self.files[p][1] for p in current if p in self.files and _valid_file_entry(self.files[p])}
+        stale_paths = set(self.files) - current
+        generation = self.generation + 1
+        contents = {}
+        for chash, entry in self.contents.items():
+            if type(entry) is not tuple or len(entry) != 3 or type(entry[2]) is not int:
+                self.dirty = True
+                continue
+            fdigest, plain, last = entry
+            if chash in used:
+                contents[chash] = (fdigest, plain, generation)
+            elif generation - last <= _KEEP_GENERATIONS:
+                contents[chash] = (fdigest, plain, last)
+        listings = self.listings if listings is None else listings
+        if (
+            not self.dirty
+            and not stale_paths
+            and len(contents) == len(self.contents)
+            and listings == self.listings
+        ):
+            return
+        files = {p: e for p, e in self.files.items() if p in current and _valid_file_entry(e)}
+        prepare(self.directory)
+        _write(self.directory, self.name, (self.key, generation, files, contents, listings))
+        _remove_stale(self.directory)
+
+
+def _remove_stale(directory: Path) -> None:
+    """Best effort: drop cache files nobody wrote for a day (other versions, old configs)."""
+    limit = time.time() - _STALE_SECONDS
+    for path in directory.glob("*.bin"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+        except OSError:
+            pass
+
+
+def _valid_file_entry(entry: Any) -> bool:
+    return type(entry) is tuple and len(entry) == 2 and type(entry[1]) is str
+
+
+class ResultCache:
+    """The violations, notes and counts of the last run, keyed by a digest of all its inputs."""
+
+    def __init__(self, directory: Path, config_path: Path) -> None:
+        self.directory = directory
+        self.name = f"result-{digest(str(config_path))[:16]}.bin"
+
+    def load(self, key: str) -> Optional[tuple[list[Violation], list[str], int]]:
+        stored = _read(self.directory / self.name)
+        if type(stored) is not list or len(stored) != 4 or stored[0] != key:
+            return None
+        _, violations, notes, dependencies = stored
+        if type(notes) is not list or any(type(n) is not str for n in notes):
+            return None
+        if type(dependencies) is not int:
+            return None
+        try:
+            with _shared():
+                return list(_codec_of("violations")[1](violations)), list(notes), dependencies
+        except (CacheError, TypeError, ValueError):
+            return None
+
+    def save(self, key: str, violations: list[Violation], notes: list[str], dependencies: int) -> None:
+        prepare(self.directory)
+        with _shared():
+            plain = _codec_of("violations")[0](tuple(violations))
+        _write(self.directory, self.name, (key, plain, tuple(notes), dependencies))

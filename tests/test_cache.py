@@ -1,0 +1,582 @@
+"""The facts and result cache: a run with the cache must equal a run without it."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, make_dataclass
+from pathlib import Path
+from typing import Optional
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from depcheck import cache, pipeline
+from depcheck.cli import main
+from depcheck.config import load_config
+from depcheck.discover import discover
+from depcheck.model import FileFacts, ImportFact, ParseFailure, Suppression
+from tests.conftest import run_json, write_project
+
+CONFIG = """
+[tool.depcheck]
+packages = ["app"]
+layers = ["app.high", "app.mid", "app.low"]
+"""
+
+FILES = {
+    "pyproject.toml": CONFIG,
+    "app/__init__.py": "",
+    "app/high/__init__.py": "",
+    "app/high/h.py": "import app.mid.m\n",
+    "app/mid/__init__.py": "",
+    "app/mid/m.py": "from app.low import l\n",
+    "app/low/__init__.py": "",
+    "app/low/l.py": "def f():\n    return 1\n",
+    "app/low/other.py": "X = 1\n",
+}
+
+
+def run(root: Path, **kwargs) -> pipeline.Result:
+    return pipeline.run(load_config(root / "pyproject.toml"), **kwargs)
+
+
+def comparable(result: pipeline.Result) -> tuple:
+    """Everything a user sees of a run except the elapsed time."""
+    summary = result.summary
+    return (
+        result.violations,
+        result.notes,
+        (summary.files, summary.modules, summary.dependencies, summary.errors, summary.warnings),
+    )
+
+
+def same_as_without_cache(root: Path, **kwargs) -> pipeline.Result:
+    cached = run(root, **kwargs)
+    fresh = run(root, use_cache=False)
+    assert comparable(cached) == comparable(fresh)
+    return cached
+
+
+def edit(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- what is re-read
+
+
+def test_unchanged_files_are_not_parsed_again_and_a_changed_one_is(tmp_path):
+    root = write_project(tmp_path, FILES)
+    first = run(root)
+    assert len(first.parsed) == 8
+    assert run(root).parsed == ()
+    edit(root / "app/low/l.py", "import app.high.h\n")
+    second = same_as_without_cache(root)
+    assert second.parsed == ("app.low.l",)
+    assert {v.rule for v in second.violations} == {"layer", "cycle"}
+
+
+def test_a_touched_file_with_the_same_bytes_is_hashed_not_parsed(tmp_path):
+    root = write_project(tmp_path, FILES)
+    run(root)
+    later = time.time() + 5
+    os.utime(root / "app/mid/m.py", (later, later))
+    assert run(root).parsed == ()
+
+
+def test_same_size_rewrite_with_the_old_mtime_is_still_seen(tmp_path):
+    root = write_project(tmp_path, FILES)
+    target = root / "app/low/other.py"
+    old = time.time() - 100
+    os.utime(target, (old, old))
+    run(root)
+    stat = target.stat()
+    edit(target, "import app.high\n"[: stat.st_size].ljust(stat.st_size, "\n"))
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # size and mtime as before
+    result = same_as_without_cache(root)
+    assert result.parsed == ("app.low.other",)
+
+
+def test_a_fresh_clone_with_a_restored_cache_parses_nothing(tmp_path):
+    first = write_project(tmp_path / "one", FILES)
+    run(first)
+    clone = write_project(tmp_path / "two", FILES)  # new inodes and mtimes, same bytes
+    (clone / cache.DEFAULT_DIR).mkdir()
+    for item in (first / cache.DEFAULT_DIR).iterdir():
+        (clone / cache.DEFAULT_DIR / item.name).write_bytes(item.read_bytes())
+    result = run(clone)
+    assert result.parsed == ()
+    assert comparable(result) == comparable(run(clone, use_cache=False))
+
+
+def test_a_body_edit_that_keeps_the_facts_reuses_the_result_without_building_the_graph(tmp_path):
+    root = write_project(tmp_path, FILES)
+    run(root)
+    edit(root / "app/low/l.py", "def f():\n    return 2\n")
+    result = run(root)
+    assert result.parsed == ("app.low.l",)
+    assert result._graph is None  # the violations came from the result cache
+    assert comparable(result) == comparable(run(root, use_cache=False))
+    assert result.graph.number_of_edges() == result.summary.dependencies  # built on demand
+
+
+def test_renamed_and_deleted_files_leave_no_stale_edge(tmp_path):
+    root = write_project(tmp_path, FILES)
+    run(root)
+    (root / "app/mid/m.py").rename(root / "app/mid/n.py")
+    result = same_as_without_cache(root)
+    assert ("app.mid.n", "app.low.l") in result.graph.edges
+    assert not any("app.mid.m" in pair for pair in result.graph.edges)
+    (root / "app/mid/n.py").unlink()
+    result = same_as_without_cache(root)
+    assert not any("app.mid" in a and b == "app.low.l" for a, b in result.graph.edges)
+
+
+def test_a_config_change_invalidates_the_result(tmp_path):
+    root = write_project(tmp_path, FILES)
+    assert run(root).violations == []
+    layers = CONFIG.replace('["app.high", "app.mid", "app.low"]', '["app.low", "app.mid"]')
+    edit(root / "pyproject.toml", layers)
+    result = same_as_without_cache(root)
+    assert "layer" in {v.rule for v in result.violations}
+
+
+def test_an_extraction_setting_change_reparses_every_file(tmp_path, monkeypatch):
+    root = write_project(tmp_path, FILES)
+    run(root)
+    assert run(root).parsed == ()
+    monkeypatch.setattr(pipeline, "extraction_settings", lambda config: (("events", "publish"),))
+    assert len(run(root).parsed) == 8
+
+
+# --------------------------------------------------------------------------- robustness
+
+
+def cache_files(root: Path) -> list[Path]:
+    return sorted((root / cache.DEFAULT_DIR).glob("*.bin"))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[: len(data) // 2],  # truncated
+        lambda data: b"",
+        lambda data: os.urandom(200),
+        lambda data: data[:-1] + bytes([data[-1] ^ 1]),  # one flipped bit in the payload
+        lambda data: b'{"json": "from someone else"}',
+    ],
+    ids=["truncated", "empty", "garbage", "bit-flip", "foreign"],
+)
+def test_a_damaged_cache_file_is_ignored_and_rebuilt(tmp_path, damage):
+    root = write_project(tmp_path, FILES)
+    edit(root / "app/low/l.py", "import app.high.h\n")
+    run(root)
+    files = cache_files(root)
+    assert [f.name.split("-")[0] for f in files] == ["facts", "result"]
+    for path in files:
+        path.write_bytes(damage(path.read_bytes()))
+    result = same_as_without_cache(root)
+    assert len(result.parsed) == 8
+    assert run(root).parsed == ()  # rebuilt
+
+
+def test_a_valid_file_with_the_wrong_shape_is_ignored(tmp_path):
+    root = write_project(tmp_path, FILES)
+    run(root)
+    facts_file = next(p for p in cache_files(root) if p.name.startswith("facts"))
+    stored = cache._read(facts_file)
+    key = stored[0]
+    # Same key, but every entry mangled: a checksum cannot catch a file written this way.
+    cache._write(facts_file.parent, facts_file.name, (key, 1, {"app/low/l.py": "x"}, {"h": 1}, {"d": 2}))
+    result = same_as_without_cache(root)
+    assert len(result.parsed) == 8
+
+
+def test_facts_that_do_not_decode_are_parsed_again(tmp_path):
+    root = write_project(tmp_path, FILES)
+    run(root)
+    facts_file = next(p for p in cache_files(root) if p.name.startswith("facts"))
+    key, generation, files, contents, listings = cache._read(facts_file)
+    contents = {h: (d, ("not", "facts"), g) for h, (d, plain, g) in contents.items()}
+    cache._write(facts_file.parent, facts_file.name, (key, generation, files, contents, listings))
+    for path in cache_files(root):
+        if path.name.startswith("result"):
+            path.unlink()
+    same_as_without_cache(root)
+
+
+def test_a_cache_from_another_version_is_ignored(tmp_path, monkeypatch):
+    root = write_project(tmp_path, FILES)
+    run(root)
+    assert run(root).parsed == ()
+    monkeypatch.setattr(cache, "__version__", "99.0")
+    result = same_as_without_cache(root)
+    assert len(result.parsed) == 8
+
+
+def test_a_cache_dir_that_cannot_be_written_gives_the_same_result_and_a_note(tmp_path, capsys):
+    root = write_project(tmp_path / "p", FILES)
+    edit(root / "app/low/l.py", "import app.high.h\n")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    code, document = run_json(root, "--cache-dir", str(blocker / "cache"))
+    note = capsys.readouterr().err
+    assert code == 1
+    assert note.count("\n") == 1 and "cannot write the cache" in note
+    assert document["violations"] == run_json(root, "--no-cache")[1]["violations"]
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root can write anywhere")
+def test_a_read_only_cache_dir_gives_the_same_result(tmp_path):
+    root = write_project(tmp_path, FILES)
+    run(root)
+    edit(root / "app/low/l.py", "import app.high.h\n")
+    directory = root / cache.DEFAULT_DIR
+    directory.chmod(0o555)
+    try:
+        result = same_as_without_cache(root)
+    finally:
+        directory.chmod(0o755)
+    assert result.cache_note is not None
+
+
+def test_a_full_disk_gives_the_same_result(tmp_path, monkeypatch):
+    root = write_project(tmp_path, FILES)
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cache, "_write", full)
+    result = same_as_without_cache(root)
+    assert "No space left on device" in (result.cache_note or "")
+
+
+def test_concurrent_runs_leave_a_valid_cache(tmp_path):
+    files = dict(FILES)
+    for index in range(60):
+        files[f"app/low/gen{index}.py"] = f"import app.low.other\nVALUE = {index}\n" + "x = 1\n" * 200
+    root = write_project(tmp_path, files)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    command = [sys.executable, "-m", "depcheck", "check", "--format", "json", str(root)]
+    for _ in range(3):
+        processes = [subprocess.Popen(command, stdout=subprocess.PIPE, env=env) for _ in range(4)]
+        outputs = [json.loads(p.communicate()[0]) for p in processes]
+        assert all(p.returncode == 0 for p in processes)
+        assert len({json.dumps(o["violations"]) for o in outputs}) == 1
+        edit(root / "app/low/gen0.py", f"VALUE = {time.time()}\n")
+    assert not list((root / cache.DEFAULT_DIR).glob(".*.tmp"))  # no temporary file left behind
+    assert run(root).parsed == ("app.low.gen0",)
+    same_as_without_cache(root)
+
+
+def test_the_cache_dir_ignores_itself_and_no_cache_writes_nothing(tmp_path):
+    root = write_project(tmp_path, FILES)
+    run_json(root, "--no-cache")
+    assert not (root / cache.DEFAULT_DIR).exists()
+    run_json(root)
+    assert (root / cache.DEFAULT_DIR / ".gitignore").read_text().splitlines()[-1] == "*"
+    elsewhere = tmp_path / "elsewhere"
+    run_json(root, "--cache-dir", str(elsewhere))
+    assert [p.name.split("-")[0] for p in sorted(elsewhere.glob("*.bin"))] == ["facts", "result"]
+
+
+# --------------------------------------------------------------------------- discovery listings
+
+
+def test_remembered_directory_listings_see_added_and_removed_files(tmp_path, monkeypatch):
+    from depcheck import discover as discover_module
+
+    root = write_project(tmp_path, FILES)
+    run(root)
+    stored = cache._read(next(p for p in cache_files(root) if p.name.startswith("facts")))
+    assert stored[4] == {}  # directories changed a moment ago are not remembered
+    monkeypatch.setattr(discover_module, "_RACY_NS", 0)
+    run(root)
+    stored = cache._read(next(p for p in cache_files(root) if p.name.startswith("facts")))
+    assert len(stored[4]) == 4  # the listings of app/ and its three packages
+    edit(root / "app/low/new.py", "import app.high.h\n")
+    (root / "app/low/other.py").unlink()
+    result = same_as_without_cache(root)
+    modules = {f.module for f in result.project.files}
+    assert "app.low.new" in modules and "app.low.other" not in modules
+    assert "layer" in {v.rule for v in result.violations}
+
+
+# --------------------------------------------------------------------------- property: cache == no cache
+
+MODULES = ["app.high.h", "app.mid.m", "app.low.l", "app.low.other", "app.mid.extra"]
+Edit = st.tuples(
+    st.sampled_from(["imports", "body", "touch", "delete", "rename", "syntax", "suppress"]),
+    st.sampled_from(MODULES),
+    st.lists(st.sampled_from(MODULES), max_size=3),
+)
+
+
+def path_of(module: str) -> str:
+    return module.replace(".", "/") + ".py"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(Edit, min_size=1, max_size=6))
+def test_results_with_the_cache_equal_results_without_it(tmp_path_factory, edits):
+    root = write_project(tmp_path_factory.mktemp("p"), FILES)
+    run(root)
+    for number, (kind, module, imports) in enumerate(edits):
+        path = root / path_of(module)
+        lines = [f"import {target}" for target in imports]
+        if kind == "imports":
+            edit(path, "\n".join(lines) + "\n")
+        elif kind == "body":
+            edit(path, "\n".join(lines) + f"\ndef f():\n    return {number}\n")
+        elif kind == "touch" and path.exists():
+            os.utime(path, (time.time() + number, time.time() + number))
+        elif kind == "delete" and path.exists():
+            path.unlink()
+        elif kind == "rename" and path.exists():
+            path.rename(path.with_name(f"renamed{number}.py"))
+        elif kind == "syntax":
+            edit(path, "def broken(:\n")
+        elif kind == "suppress":
+            edit(path, "".join(f"{line}  # depcheck: ignore[layer]\n" for line in lines))
+        same_as_without_cache(root)
+
+
+# --------------------------------------------------------------------------- parallel extraction
+
+
+def test_parallel_and_serial_extraction_give_identical_facts_and_results():
+    root = Path(__file__).parent.parent
+    config = load_config(root / "pyproject.toml")
+    project = discover(config)
+    serial = pipeline.load_facts(project, pipeline.extractor(config), parallel=False)
+    parallel = pipeline.load_facts(project, pipeline.extractor(config), parallel=True)
+    assert serial.digests == parallel.digests
+    assert serial.facts() == parallel.facts()
+    one = pipeline.run(config, use_cache=False, parallel=False)
+    two = pipeline.run(config, use_cache=False, parallel=True)
+    assert comparable(one) == comparable(two)
+
+
+def test_parallel_extraction_reports_progress_and_unreadable_files(tmp_path):
+    files = {**FILES, **{f"app/low/gen{i}.py": f"import app.mid.m\nX = {i}\n" for i in range(40)}}
+    root = write_project(tmp_path, files)
+    (root / "app/low/gen3.py").chmod(0)
+    seen: list[tuple[int, int]] = []
+    try:
+        result = run(
+            root, use_cache=False, parallel=True, progress=lambda done, total: seen.append((done, total))
+        )
+    finally:
+        (root / "app/low/gen3.py").chmod(0o644)
+    assert seen[-1] == (48, 48)
+    if os.geteuid() != 0:
+        assert any(v.rule == "parse-error" and "cannot read" in v.message for v in result.violations)
+
+
+# --------------------------------------------------------------------------- generic codec and schema
+
+
+def test_every_facts_field_round_trips_through_the_codec():
+    facts = FileFacts(
+        imports=(ImportFact(3, 5, "a.b", ("c", "*"), 2, True, True, False, 4, "from ..a.b import c"),),
+        suppressions=(Suppression(7, ("layer",)), Suppression(8)),
+        error=ParseFailure(1, 2, "bad"),
+    )
+    plain = cache.encode_facts(facts)
+    assert cache.decode_facts(plain) == facts
+    assert cache.decode_facts(cache.encode_facts(FileFacts())) == FileFacts()
+
+
+@dataclass(frozen=True)
+class Site:
+    line: int
+    name: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Richer:
+    sites: tuple[Site, ...] = ()
+    names: frozenset[str] = frozenset()
+    owners: dict[str, int] = None  # type: ignore[assignment]
+    pair: tuple[int, str] = (0, "")
+    ratio: float = 0.0
+
+
+def test_new_fields_of_any_supported_type_need_no_cache_code():
+    encode, decode = cache.codec(Richer)
+    value = Richer((Site(1, "x"), Site(2)), frozenset({"b", "a"}), {"e": 1}, (3, "y"), 0.5)
+    assert decode(encode(value)) == value
+    assert encode(value) == encode(Richer(value.sites, frozenset({"a", "b"}), {"e": 1}, (3, "y"), 0.5))
+
+
+def test_the_schema_digest_changes_when_a_nested_field_changes():
+    def schema(*site_fields: tuple) -> str:
+        # Same class names each time: only the fields differ, as between two depcheck versions.
+        site = make_dataclass("Site", list(site_fields), frozen=True)
+        fields = [("sites", tuple[site, ...]), ("error", Optional[site])]
+        holder = make_dataclass("Holder", fields, frozen=True)
+        return cache.schema_digest(holder)
+
+    base = schema(("line", int))
+    assert schema(("line", int)) == base
+    assert schema(("line", int), ("column", int)) != base  # a field added
+    assert schema(("line", str)) != base  # a type changed
+    assert schema(("row", int)) != base  # a field renamed
+
+
+@pytest.mark.parametrize(
+    "plain",
+    [
+        None,
+        (),
+        ((), (), None, "extra"),
+        (((True, 1, "m", (), 0, False, False, False, 1, ""),), (), None),  # bool where an int belongs
+        ((("1", 1, "m", (), 0, False, False, False, 1, ""),), (), None),
+        (((1, 1, "m", ["c"], 0, False, False, False, 1, ""),), (), None),  # a list is not a tuple
+        ((), ((1, ("layer", 2)),), None),
+    ],
+)
+def test_decoding_checks_every_value(plain):
+    with pytest.raises(cache.CacheError):
+        cache.decode_facts(plain)
+
+
+def test_an_unsupported_field_type_is_a_clear_error():
+    bad = make_dataclass("Bad", [("value", list[int])], frozen=True)
+    with pytest.raises(TypeError, match="cannot store a field"):
+        cache.codec(bad)
+
+
+# --------------------------------------------------------------------------- start-up and progress
+
+
+def modules_imported_by_a_check(root: Path) -> list[str]:
+    script = (
+        "import sys, io, contextlib\n"
+        "from depcheck.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main(['check', '--format', 'json', {str(root)!r}])\n"
+        "heavy = ('networkx', 'libcst', 'rich', 'depcheck.facts', 'depcheck.graph', 'multiprocessing')\n"
+        "print(' '.join(sorted(m for m in heavy if m in sys.modules)))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    command = [sys.executable, "-c", script]
+    output = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    return output.stdout.split()
+
+
+def test_start_up_imports_only_what_the_run_needs(tmp_path):
+    root = write_project(tmp_path, FILES)
+    run_json(root)
+    # Nothing changed: the result comes from the cache; no parser, no graph.
+    assert modules_imported_by_a_check(root) == []
+    # One file's imports changed: it is parsed and the graph built, still without networkx.
+    edit(root / "app/low/l.py", "import app.high.h\n")
+    assert modules_imported_by_a_check(root) == ["depcheck.facts", "depcheck.graph"]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_shows_only_on_a_terminal_in_text_mode(tmp_path, monkeypatch):
+    from depcheck import cli
+
+    files = {**FILES, **{f"app/low/gen{i}.py": f"X = {i}\n" for i in range(30)}}
+    root = write_project(tmp_path, files)
+    monkeypatch.setattr(cli._ProgressBar, "DELAY", 0.0)
+    monkeypatch.setattr(cli._ProgressBar, "__call__", _drawing_every_call(cli._ProgressBar.__call__))
+    cases = (("json", Terminal(), False), ("text", io.StringIO(), False), ("text", Terminal(), True))
+    for fmt, stream, expect in cases:
+        monkeypatch.setattr(sys, "stderr", stream)
+        with contextlib.redirect_stdout(io.StringIO()):
+            main(["check", "--no-cache", "--format", fmt, str(root)])
+        assert ("38/38 files" in stream.getvalue()) is expect, (fmt, stream.getvalue())
+
+
+def _drawing_every_call(draw):
+    def call(self, done: int, total: int) -> None:
+        self.last = 0.0
+        draw(self, done, total)
+
+    return call
+
+
+def test_annotations_are_resolved_as_typing_does():
+    import typing
+
+    from depcheck import model
+
+    classes = [c for c in vars(model).values() if isinstance(c, type) and hasattr(c, "__dataclass_fields__")]
+    assert len(classes) >= 8
+    for cls in classes:
+        assert cache._hints(cls) == typing.get_type_hints(cls), cls.__name__
+
+
+def test_cache_files_nobody_wrote_for_a_day_are_removed(tmp_path):
+    root = write_project(tmp_path, FILES)
+    run(root)
+    directory = root / cache.DEFAULT_DIR
+    old = directory / "facts-0123456789abcdef.bin"
+    recent = directory / "facts-fedcba9876543210.bin"
+    old.write_bytes(b"from an older depcheck")
+    recent.write_bytes(b"from another config")
+    day_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (day_ago, day_ago))
+    edit(root / "app/low/other.py", "X = 2\n")
+    run(root)
+    assert not old.exists() and recent.exists()
+
+
+def test_evidence_shared_between_violations_is_stored_once_and_read_back_equal(tmp_path):
+    files = {
+        "pyproject.toml": '[tool.depcheck]\npackages = ["app"]\nacyclic = ["app.a", "app.b", "app.c"]\n',
+        "app/__init__.py": "",
+        "app/a.py": "import app.b\nimport app.c\n",
+        "app/b.py": "import app.a\nimport app.c\n",
+        "app/c.py": "import app.a\nimport app.b\n",
+    }
+    root = write_project(tmp_path, files)
+    first = run(root)
+    cycles = [v for v in first.violations if v.rule == "cycle"]
+    assert len(cycles) >= 3  # the hop a -> b appears in several cycles, with the same Evidence
+    again = run(root)
+    assert again._graph is None and again.violations == first.violations
+    shared = [e for v in again.violations for e in v.evidence if e.source == "app.a" and e.target == "app.b"]
+    assert len(shared) >= 2 and all(e is shared[0] for e in shared)
+
+
+def test_a_crafted_cache_with_a_valid_checksum_cannot_change_or_crash_the_run(tmp_path):
+    """The cache is untrusted (CI caches can be poisoned): hostile JSON with a correct
+    checksum is ignored, and nothing in it is executed."""
+    import hashlib
+    import json as json_module
+
+    from depcheck import cache as cache_mod
+    from tests.conftest import run_json, write_project
+
+    root = write_project(tmp_path, {
+        "pyproject.toml": '[tool.depcheck]\npackages = ["app"]\nlayers = ["app.high", "app.low"]\n',
+        "app/__init__.py": "", "app/high/__init__.py": "", "app/low/__init__.py": "",
+        "app/low/y.py": "import app.high\n",
+    })
+    expected = run_json(root, "--no-cache")[1]["violations"]
+    run_json(root)  # writes the cache
+    hostile = [
+        ["x"] * 5, {"__class__": "os.system"}, [[[[[[[[[[[]]]]]]]]]]] * 3, "import os; os._exit(9)",
+        [None, -1, {"a": [1, 2]}, {"b": "c"}, {}], 1e308, [[["depcheck"], {}, {}, {}, {}]],
+    ]
+    for path in sorted((root / cache_mod.DEFAULT_DIR).glob("*.bin")):
+        for value in hostile:
+            payload = json_module.dumps(value).encode()
+            checksum = hashlib.blake2b(payload, digest_size=cache_mod._SUM_SIZE).digest()
+            path.write_bytes(cache_mod._MAGIC + checksum + payload)
+            code, document = run_json(root)
+            assert (code, document["violations"]) == (1, expected)
