@@ -113,6 +113,7 @@ class DependencyGraph:
     parse_failures: dict[str, ParseFailure] = field(default_factory=dict)
     events: tuple[CatalogEvent, ...] = ()
     _nx: Any = field(default=None, init=False, repr=False, compare=False)
+    _full: Any = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def modules(self) -> list[str]:
@@ -143,11 +144,15 @@ class DependencyGraph:
         suppressions and exceptions take a dependency out of a rule's view
         before paths are searched.
         """
+        if keep is None and self._full is not None:
+            return self._full  # rules only read their view: one unfiltered copy serves all
         result: dict[str, dict[str, tuple[Evidence, ...]]] = {m: {} for m in self.files}
         for (source, target), evidence in self.edges.items():
             kept = evidence if keep is None else tuple(e for e in evidence if keep(e))
             if kept:
                 result[source][target] = kept
+        if keep is None:
+            self._full = result
         return result
 
     def external_evidence(self, keep: Optional[Keep] = None) -> Mapping[str, tuple[Evidence, ...]]:

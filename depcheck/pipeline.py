@@ -339,10 +339,15 @@ def read_facts(
 def check_entries(config: Config, project: Project) -> None:
     """Every module named in the config must exist; raises ConfigError with suggestions."""
     modules = sorted(project.modules)
+    # Every module and each of its parent packages: a plain name is checked by one lookup.
+    prefixes = {
+        ".".join(parts[:i]) for parts in (m.split(".") for m in modules) for i in range(1, len(parts) + 1)
+    }
     problems = []
 
     def check(key: str, name: str) -> None:
-        if any(matches(m, name) for m in modules):
+        glob = any(ch in name for ch in "*?[")
+        if name in prefixes if not glob else any(matches(m, name) for m in modules):
             return
         close = difflib.get_close_matches(name, modules, n=1, cutoff=0.75)
         hint = f" (did you mean '{close[0]}'?)" if close else ""

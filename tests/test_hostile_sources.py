@@ -73,10 +73,10 @@ def test_code_for_a_newer_python_is_a_parse_failure_with_the_line():
 
 
 def test_large_generated_file(tmp_path):
-    body = "".join(f"import app.low.m{i % 7}\nx{i} = {i}\n" for i in range(120_000)).encode()
-    assert len(body) > 3_000_000
+    body = "".join(f"import app.low.m{i % 7}\nx{i} = {i}\n" for i in range(180_000)).encode()
+    assert len(body) > 5_000_000
     facts = extract(body)
-    assert facts.error is None and len(facts.imports) == 120_000
+    assert facts.error is None and len(facts.imports) == 180_000
 
 
 def test_odd_files_do_not_stop_the_run(tmp_path):
