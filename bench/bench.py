@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import fcntl
 import json
 import os
 import platform
@@ -968,6 +969,11 @@ def main(argv: list[str] | None = None) -> int:
     launcher()  # start it while this process is still small
     work: Path = args.work_dir.resolve()
     work.mkdir(parents=True, exist_ok=True)
+    lock = open(work / ".lock", "w")  # held (and flocked) for the whole run
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        raise SystemExit(f"another bench run is using {work}; wait, or pass --work-dir") from None
     paths = find_tools(args)
     started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     header = [
