@@ -254,21 +254,19 @@ def _class_like(name: str) -> bool:
 class Names:
     """Follows a dotted name through other modules' aliases (re-exports, constants) to its definition."""
 
-    def __init__(self, files: Mapping[str, SourceFile], facts: Mapping[str, FileFacts]) -> None:
+    def __init__(
+        self, files: Mapping[str, SourceFile], facts: Mapping[str, FileFacts], resolver: Resolver
+    ) -> None:
         self.files = files
         self.facts = facts
+        self.resolver = resolver
         self.aliases: dict[str, dict[str, Alias]] = {
             name: {a.name: a for a in f.aliases} for name, f in facts.items() if f.aliases
         }
 
     def module_prefix(self, name: str) -> Optional[str]:
         """The longest analysed module that ``name`` is strictly inside."""
-        head = name.rpartition(".")[0]
-        while head:
-            if head in self.files:
-                return head
-            head = head.rpartition(".")[0]
-        return None
+        return self.resolver.nearest(name.rpartition(".")[0])
 
     def canonical(self, name: str) -> tuple[str, bool]:
         """Follow re-exports, aliases and topic constants to the name's definition."""
@@ -312,8 +310,7 @@ class UseLinker(Names):
         settings: UseSettings,
         type_checking_imports: bool,
     ) -> None:
-        super().__init__(files, facts)
-        self.resolver = resolver
+        super().__init__(files, facts, resolver)
         self.type_checking_imports = type_checking_imports
         self.labels: dict[str, str] = dict(settings.app_labels)
         for module in sorted(facts):
@@ -391,8 +388,7 @@ class EventLinker(Names):
         resolver: Resolver,
         settings: EventSettings,
     ) -> None:
-        super().__init__(files, facts)
-        self.resolver = resolver
+        super().__init__(files, facts, resolver)
         self.settings = settings
         self.patterns: dict[str, EventPattern] = {}
         for pattern in settings.patterns:
