@@ -386,12 +386,7 @@ def load_config(path: Path) -> Config:
 
 def parse_config(raw: dict, path: Path, text: str = "", prefix: str = "") -> Config:
     reader = _Reader(path, text, prefix)
-    for key in raw:
-        if key not in _TOP_KEYS:
-            close = difflib.get_close_matches(key, list(_TOP_KEYS), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            known = ", ".join(sorted(_TOP_KEYS))
-            reader.problem(key, f"unknown key{hint}; known keys: {known}")
+    _unknown(reader, "", raw, tuple(sorted(_TOP_KEYS)))
 
     if "packages" not in raw:
         reader.problem("packages", "missing: list the top-level packages to check, e.g. ['shop']")
@@ -757,11 +752,13 @@ _EVENT_ID_RE = re.compile(r"^[^\s\x00-\x1f]+$")
 
 
 def _unknown(reader: _Reader, key: str, table: dict, known: tuple[str, ...]) -> None:
+    """An unknown-key problem, with a did-you-mean, for each key of ``table`` (below ``key``)."""
     for name in table:
         if name not in known:
             close = difflib.get_close_matches(name, list(known), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            reader.problem(f"{key}.{name}", f"unknown key{hint}; known keys: {', '.join(known)}")
+            where = f"{key}.{name}" if key else name
+            reader.problem(where, f"unknown key{hint}; known keys: {', '.join(known)}")
 
 
 def _parse_events(reader: _Reader, value: Any) -> EventSettings:
