@@ -22,7 +22,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python < 3.11 only
     import tomli as tomllib
 
-from depcheck.model import DEPENDENCY_RULES, matches
+from depcheck.model import DEPENDENCY_RULES, Loader, UseSettings, matches
 from depcheck.patterns import ACCEPTS, KINDS, PLACE_RE, PRESETS, EventPattern
 
 CONFIG_FILES = ("depcheck.toml", "pyproject.toml")
@@ -134,37 +134,6 @@ class EventSettings:
             if fnmatch.fnmatchcase(event, pattern):
                 return owner
         return None
-
-
-@dataclass(frozen=True)
-class Loader:
-    """A call that loads a module named by a string: ``get_class("basket.views", ...)``."""
-
-    call: str  # a name or glob; one without a dot matches the call's last name
-    module_arg: int = 0
-    prefix: str = ""  # put before the string: "oscar.apps." + "basket.views"
-
-
-@dataclass(frozen=True)
-class UseSettings:
-    """What extraction records besides imports: uses of imported names and dynamic loads.
-
-    ``packages`` are the analysed packages (only names imported from them are
-    followed); the rest comes from ``uses`` and ``[dynamic]``.
-    """
-
-    packages: tuple[str, ...] = ()
-    uses: bool = True
-    dynamic_imports: bool = False
-    loaders: tuple[Loader, ...] = ()
-    django_models: bool = False
-    app_labels: tuple[tuple[str, str], ...] = ()  # (label, package); read by graph.py only
-
-    @property
-    def active(self) -> bool:
-        return bool(self.packages) and (
-            self.uses or self.dynamic_imports or bool(self.loaders) or self.django_models
-        )
 
 
 @dataclass(frozen=True)

@@ -16,16 +16,17 @@ import tokenize
 import warnings
 from typing import Iterable, NamedTuple, Optional
 
-from depcheck.config import EventSettings, UseSettings
 from depcheck.model import (
     Alias,
     AppLabel,
     EventSite,
+    ExtractionSettings,
     FileFacts,
     ImportFact,
     ParseFailure,
     Suppression,
     Use,
+    UseSettings,
 )
 from depcheck.patterns import CONSUME, DEFINE, PUBLISH, EventPattern
 
@@ -48,15 +49,16 @@ def decode_source(data: bytes) -> str:
     return data.decode(encoding)
 
 
-def extract(
-    data: bytes, events: Optional[EventSettings] = None, uses: Optional[UseSettings] = None
-) -> FileFacts:
+def extract(data: bytes, settings: Optional[ExtractionSettings] = None) -> FileFacts:
     """Facts of one file. Never raises for bad source: it becomes ``FileFacts.error``.
 
-    With ``events``, also the file's event sites and module-level aliases; with
-    ``uses``, the uses of names imported from the analysed packages and the
-    dynamic loads asked for. The result depends on the bytes and these settings only.
+    With event patterns, also the file's event sites and module-level aliases;
+    with active use settings, the uses of names imported from the analysed
+    packages and the dynamic loads asked for. The result depends on the bytes
+    and ``settings`` only.
     """
+    settings = settings or ExtractionSettings()
+    uses = settings.uses
     try:
         text = decode_source(data)
     except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
@@ -87,16 +89,16 @@ def extract(
         suppressions, declared = _comments(text)
     aliases: tuple[Alias, ...] = ()
     sites: tuple[EventSite, ...] = ()
-    if events is not None and events.patterns:
+    if settings.patterns:
         try:
-            aliases, sites = _events(tree, text, lines, events.patterns)
+            aliases, sites = _events(tree, text, lines, settings.patterns)
         except RecursionError:
             # Resolving ``a.f().g().h()...`` recurses once per call in the chain; a
             # chain the parser accepts can still be too long for that.
             aliases, sites = (), ()
     found_uses: tuple[Use, ...] = ()
     apps: tuple[AppLabel, ...] = ()
-    if uses is not None and uses.active:
+    if uses.active:
         try:
             found_aliases, found_uses, apps = _uses(tree, text, lines, import_nodes, uses)
         except RecursionError:

@@ -12,6 +12,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Optional
 
+from depcheck.patterns import EventPattern
+
 ERROR = "error"
 WARNING = "warning"
 
@@ -131,6 +133,50 @@ def rule_doc(rule: str) -> RuleDoc:
         f"A violation of the depcheck rule '{rule}'.",
         f"See the rules section of {HOMEPAGE}.",
     )
+
+
+@dataclass(frozen=True)
+class Loader:
+    """A call that loads a module named by a string: ``get_class("basket.views", ...)``."""
+
+    call: str  # a name or glob; one without a dot matches the call's last name
+    module_arg: int = 0
+    prefix: str = ""  # put before the string: "oscar.apps." + "basket.views"
+
+
+@dataclass(frozen=True)
+class UseSettings:
+    """What extraction records besides imports: uses of imported names and dynamic loads.
+
+    ``packages`` are the analysed packages (only names imported from them are
+    followed); the rest comes from ``uses`` and ``[dynamic]``.
+    """
+
+    packages: tuple[str, ...] = ()
+    uses: bool = True
+    dynamic_imports: bool = False
+    loaders: tuple[Loader, ...] = ()
+    django_models: bool = False
+    app_labels: tuple[tuple[str, str], ...] = ()  # (label, package); read by graph.py only
+
+    @property
+    def active(self) -> bool:
+        return bool(self.packages) and (
+            self.uses or self.dynamic_imports or bool(self.loaders) or self.django_models
+        )
+
+
+@dataclass(frozen=True)
+class ExtractionSettings:
+    """Every setting that changes what extraction returns for a file's bytes.
+
+    It is both the extractor's argument and part of the facts cache key, so a
+    setting added here invalidates cached facts by itself. Owners and
+    declarations are applied to the graph, not here.
+    """
+
+    patterns: tuple[EventPattern, ...] = ()  # event patterns, presets expanded
+    uses: UseSettings = UseSettings()
 
 
 @dataclass(frozen=True, order=True)

@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 
 from depcheck import cache as cache_mod
-from depcheck.config import Config, ConfigError, EventSettings, UseSettings
+from depcheck.config import Config, ConfigError
 from depcheck.discover import Listings, Project, discover
 from depcheck.model import (
     ERROR,
     RULE_PARSE_ERROR,
     EventCatalog,
     Evidence,
+    ExtractionSettings,
     FileFacts,
     GraphSnapshot,
     Location,
@@ -88,33 +89,25 @@ class Result:
         )
 
 
-def extraction_settings(config: Config) -> tuple:
-    """Every config value that changes what extraction returns for a file's bytes.
-
-    The facts cache is keyed by this value (its repr), so a setting added here
-    invalidates cached facts without any change to the cache. Extraction sees
-    the event patterns only (owners and declarations are applied to the graph).
-    """
-    return (config.events.patterns, config.use_settings)
+def extraction_settings(config: Config) -> ExtractionSettings:
+    """Every config value that changes what extraction returns for a file's bytes."""
+    return ExtractionSettings(config.events.patterns, config.use_settings)
 
 
-def make_extractor(
-    events: Optional[EventSettings] = None, uses: Optional[UseSettings] = None
-) -> Callable[[bytes], FileFacts]:
+def make_extractor(settings: ExtractionSettings) -> Callable[[bytes], FileFacts]:
     """The per-file extraction for these settings; picklable, for worker processes."""
-    patterns_only = EventSettings(patterns=events.patterns) if events is not None else None
-    return functools.partial(_extract, events=patterns_only, uses=uses)
+    return functools.partial(_extract, settings=settings)
 
 
-def _extract(data: bytes, events: Optional[EventSettings], uses: Optional[UseSettings]) -> FileFacts:
+def _extract(data: bytes, settings: ExtractionSettings) -> FileFacts:
     # Imported on the first file parsed: a run answered from the cache parses none.
     from depcheck.facts import extract
 
-    return extract(data, events, uses)
+    return extract(data, settings)
 
 
 def extractor(config: Config) -> Callable[[bytes], FileFacts]:
-    return make_extractor(config.events, config.use_settings)
+    return make_extractor(extraction_settings(config))
 
 
 def _unreadable(exc: OSError) -> FileFacts:
@@ -329,11 +322,9 @@ def load_facts(
     return FactsTable(digests, plain, {}, [source.module for source, _ in to_parse], reparse)
 
 
-def read_facts(
-    project: Project, events: Optional[EventSettings] = None, uses: Optional[UseSettings] = None
-) -> dict[str, FileFacts]:
+def read_facts(project: Project, settings: ExtractionSettings) -> dict[str, FileFacts]:
     """Facts of every file, keyed by module, parsed without the cache."""
-    return load_facts(project, make_extractor(events, uses), parallel=False).facts()
+    return load_facts(project, make_extractor(settings), parallel=False).facts()
 
 
 def check_entries(config: Config, project: Project) -> None:
@@ -391,7 +382,7 @@ def load_graph(
     if validate:
         check_entries(config, project)
         check_contract_entries(config, project)
-    facts = read_facts(project, config.events, config.use_settings)
+    facts = read_facts(project, extraction_settings(config))
     return project, facts, _build(config, project, facts)
 
 

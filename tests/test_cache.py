@@ -21,7 +21,7 @@ from depcheck import cache, pipeline
 from depcheck.cli import main
 from depcheck.config import load_config
 from depcheck.discover import discover
-from depcheck.model import FileFacts, ImportFact, ParseFailure, Suppression
+from depcheck.model import ExtractionSettings, FileFacts, ImportFact, ParseFailure, Suppression, UseSettings
 from tests.conftest import run_json, write_project
 
 CONFIG = """
@@ -151,7 +151,8 @@ def test_an_extraction_setting_change_reparses_every_file(tmp_path, monkeypatch)
     root = write_project(tmp_path, FILES)
     run(root)
     assert run(root).parsed == ()
-    monkeypatch.setattr(pipeline, "extraction_settings", lambda config: (("events", "publish"),))
+    other = ExtractionSettings(uses=UseSettings(packages=("elsewhere",)))
+    monkeypatch.setattr(pipeline, "extraction_settings", lambda config: other)
     assert len(run(root).parsed) == 8
 
 

@@ -19,6 +19,7 @@ import pytest
 from depcheck.config import Config
 from depcheck.discover import discover
 from depcheck.graph import build_graph
+from depcheck.model import ExtractionSettings
 from depcheck.pipeline import read_facts
 
 
@@ -30,7 +31,7 @@ def depcheck_graph(root: Path, package: str) -> tuple[set[str], set[tuple[str, s
     """
     config = Config(path=root / "depcheck.toml", root=root, packages=(package,))
     project = discover(config)
-    facts = read_facts(project, None, config.use_settings)
+    facts = read_facts(project, ExtractionSettings(uses=config.use_settings))
     assert any(f.uses for f in facts.values())
     graph = build_graph(project.files, facts, (package,))
     imports = {

@@ -12,9 +12,8 @@ import hypothesmith
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from depcheck.config import Loader, UseSettings
 from depcheck.facts import extract
-from depcheck.model import FileFacts
+from depcheck.model import ExtractionSettings, FileFacts, Loader, UseSettings
 
 # Uses and every dynamic kind on, with short package names random code is likely to import.
 USES = UseSettings(packages=tuple("abcdefghijklmnopqrstuvwxyz_"), dynamic_imports=True,
@@ -32,7 +31,7 @@ def _check(data: bytes) -> None:
         assert facts.error.line >= 1 and facts.error.message
     for fact in facts.imports:
         assert fact.line >= 1 and fact.column >= 1
-    with_uses = extract(data, uses=USES)
+    with_uses = extract(data, ExtractionSettings(uses=USES))
     assert with_uses.imports == facts.imports and with_uses.error == facts.error
     for use in with_uses.uses:
         assert use.line >= 1 and use.column >= 1 and use.name

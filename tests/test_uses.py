@@ -6,9 +6,8 @@ import dataclasses
 import textwrap
 
 from depcheck.cli import main
-from depcheck.config import Loader, UseSettings
 from depcheck.facts import extract
-from depcheck.model import Use
+from depcheck.model import ExtractionSettings, Loader, Use, UseSettings
 from tests.conftest import rules_of, run_json
 
 CONFIG = """
@@ -38,7 +37,7 @@ def layer_evidence(doc: dict) -> list[tuple]:
 
 
 def uses_of(source: str, **settings) -> list[tuple]:
-    facts = extract(textwrap.dedent(source).encode(), uses=UseSettings(packages=("shop",), **settings))
+    facts = extract(textwrap.dedent(source).encode(), ExtractionSettings(uses=UseSettings(packages=("shop",), **settings)))
     return [(u.kind, u.name, u.line) for u in facts.uses]
 
 
@@ -307,7 +306,7 @@ def test_import_module_relative_to_this_package():
     found = uses_of("import importlib\nimportlib.import_module('..orders', __package__)\n",
                     dynamic_imports=True)
     facts = extract(b"import importlib\nimportlib.import_module('..orders', __package__)\n",
-                    uses=UseSettings(packages=("shop",), dynamic_imports=True))
+                    ExtractionSettings(uses=UseSettings(packages=("shop",), dynamic_imports=True)))
     assert found == [("dynamic-import", "orders", 2)] and facts.uses[0].level == 2
 
 
@@ -398,7 +397,7 @@ def test_dynamic_config_errors_are_one_line_each(project, capsys):
 
 
 def test_uses_are_plain_frozen_facts():
-    facts = extract(b"from shop import orders\norders.go()\n", uses=UseSettings(packages=("shop",)))
+    facts = extract(b"from shop import orders\norders.go()\n", ExtractionSettings(uses=UseSettings(packages=("shop",))))
     (use,) = facts.uses
     assert isinstance(facts.uses, tuple)
     assert Use(*dataclasses.astuple(use)) == use
@@ -441,7 +440,7 @@ def test_line_endings_do_not_shift_or_hide_uses():
         (b"import shop\x0c\n\nshop.orders.x()\n", 3),  # a form feed ends no line for Python
         (b"import shop\n\n\\\nshop.orders.x()\n", 4),
     ]:
-        (use,) = extract(source, uses=settings).uses
+        (use,) = extract(source, ExtractionSettings(uses=settings)).uses
         assert (use.line, use.name) == (line, "shop.orders.x"), source
 
 
