@@ -77,7 +77,7 @@ def django_source(tmp_path_factory) -> Path:
     )
     archives = list(target.glob("*.tar.gz"))
     if download.returncode != 0 or not archives:
-        pytest.skip(f"could not download {DJANGO} from PyPI: {download.stderr.strip()[-200:]}")
+        pytest.fail(f"could not download {DJANGO} from PyPI: {download.stderr.strip()[-200:]}")
     with tarfile.open(archives[0]) as archive:
         members = [m for m in archive.getmembers() if "/django/" in m.name and m.isfile()]
         archive.extractall(target, members=members)  # noqa: S202 - our own download, files only

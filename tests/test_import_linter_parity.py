@@ -31,7 +31,7 @@ LAYERS = [
 def lint_imports() -> str:
     found = shutil.which("lint-imports", path=str(Path(sys.executable).parent)) or shutil.which("lint-imports")
     if found is None:
-        pytest.skip("lint-imports (import-linter, a test dependency) is not installed")
+        pytest.fail("lint-imports (import-linter, a test dependency) is not installed")
     return found
 
 

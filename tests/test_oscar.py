@@ -36,7 +36,7 @@ def oscar(tmp_path_factory) -> Path:
     )
     wheels = list((root / "dist").glob("django_oscar-*.whl"))
     if download.returncode != 0 or not wheels:
-        pytest.skip(f"could not download django-oscar {VERSION} from PyPI: {download.stderr.strip()[-200:]}")
+        pytest.fail(f"could not download django-oscar {VERSION} from PyPI: {download.stderr.strip()[-200:]}")
     with zipfile.ZipFile(wheels[0]) as wheel:
         wheel.extractall(root / "src", [n for n in wheel.namelist() if n.startswith("oscar/")])
     (root / "src" / "pyproject.toml").write_text(

@@ -12,9 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-pytest.importorskip("pre_commit", reason="pre-commit is part of the [test] extra")
+import pre_commit  # noqa: F401,E402 - part of the [test] extra: a missing one fails loudly
 
 REPO = Path(__file__).resolve().parent.parent
 
