@@ -22,6 +22,7 @@ import ast
 import builtins
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import itertools
 import json
@@ -34,15 +35,13 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from depcheck import __version__
-from depcheck.model import FileFacts, Violation
+from depcheck.discover import RACY_NS, Project
+from depcheck.model import ExtractionSettings, FileFacts, ParseFailure, SourceFile, Violation
+from depcheck.pool import Progress, cpu_count, run_all
 
 DEFAULT_DIR = ".depcheck_cache"
 _MAGIC = b"depcheck-cache\x01"
 _SUM_SIZE = 16
-# A file modified this close to when its stat was recorded could change again
-# within the same timestamp tick without its stat changing ("racy git"): such
-# entries are re-hashed on the next run instead of trusted by stat.
-_RACY_NS = 3_000_000_000
 # Facts of contents no file had for this many saved runs are dropped.
 _KEEP_GENERATIONS = 8
 # Cache files (of another depcheck version or config) unwritten this long are removed.
@@ -80,7 +79,6 @@ def schema_digest(*types: type) -> str:
 
 
 Codec = tuple[Callable[[Any], Any], Callable[[Any], Any]]
-_evaluated: dict[tuple[str, str], Any] = {}
 
 
 def _hints(tp: type) -> dict[str, Any]:
@@ -91,18 +89,16 @@ def _hints(tp: type) -> dict[str, Any]:
     evaluated; get_type_hints compiles every string anew, which cost a
     noticeable share of a cached run.
     """
-    namespace = vars(sys.modules[tp.__module__])
     hints = {}
     for f in dataclasses.fields(tp):
         annotation = f.type
-        if not isinstance(annotation, str):
-            hints[f.name] = annotation
-            continue
-        key = (tp.__module__, annotation)
-        if key not in _evaluated:
-            _evaluated[key] = _resolve(ast.parse(annotation, mode="eval").body, namespace)
-        hints[f.name] = _evaluated[key]
+        hints[f.name] = _annotation(tp.__module__, annotation) if isinstance(annotation, str) else annotation
     return hints
+
+
+@functools.cache
+def _annotation(module: str, annotation: str) -> Any:
+    return _resolve(ast.parse(annotation, mode="eval").body, vars(sys.modules[module]))
 
 
 def _resolve(node: ast.expr, namespace: dict) -> Any:
@@ -144,13 +140,30 @@ def _scalar(kind: type) -> Codec:
     return (lambda value: value), decode
 
 
-def codec(tp: Any, _memo: Optional[dict] = None) -> Codec:
+class Sharing:
+    """While ``table`` is set, a codec built with this object maps one object to one plain value
+    by identity: the same Evidence listed by twenty cycles is encoded once and decoded into one
+    shared object (JSON keeps no shared references)."""
+
+    def __init__(self) -> None:
+        self.table: Optional[dict] = None
+
+    @contextlib.contextmanager
+    def on(self) -> typing.Iterator[None]:
+        self.table = {}
+        try:
+            yield
+        finally:
+            self.table = None
+
+
+def codec(tp: Any, _memo: Optional[dict] = None, sharing: Optional[Sharing] = None) -> Codec:
     """(encode, decode) between values of ``tp`` and plain tuples/str/int/float/bool/None.
 
     A dataclass becomes a tuple of its fields in declaration order. Decoding
     checks every value's type and raises :class:`CacheError` on a mismatch.
     """
-    memo = {} if _memo is None else _memo
+    memo = {"sharing": sharing} if _memo is None else _memo
     if id(tp) in memo:
         return memo[id(tp)]
     if tp in (int, str, bool, float):
@@ -250,8 +263,10 @@ def _dataclass_codec(tp: type, memo: dict) -> Codec:
 
     final_encode = [encode]
 
+    sharing: Optional[Sharing] = memo["sharing"]
+
     def shared_encode(value: Any) -> Any:
-        table = _sharing[0]
+        table = sharing.table if sharing is not None else None
         if table is None:
             return final_encode[0](value)
         hit = table.get(id(value))
@@ -260,7 +275,7 @@ def _dataclass_codec(tp: type, memo: dict) -> Codec:
         return hit[1]
 
     def shared_decode(value: Any) -> Any:
-        table = _sharing[0]
+        table = sharing.table if sharing is not None else None
         if table is None or allowed is None:
             return decode(value)
         # JSON keeps no shared references: equal all-scalar values (the same
@@ -290,21 +305,6 @@ def _dataclass_codec(tp: type, memo: dict) -> Codec:
     return shared_encode, shared_decode
 
 
-# While set, encoding and decoding map one object to one plain value, by
-# identity: the same Evidence listed by twenty cycles is encoded once and
-# decoded into one shared object.
-_sharing: list[Optional[dict]] = [None]
-
-
-@contextlib.contextmanager
-def _shared() -> typing.Iterator[None]:
-    _sharing[0] = {}
-    try:
-        yield
-    finally:
-        _sharing[0] = None
-
-
 def _scalar_types(tp: Any) -> Optional[frozenset]:
     """The types a scalar field's plain value may have, or None for a non-scalar field."""
     if tp in (int, str, bool, float, type(None)):
@@ -316,23 +316,19 @@ def _scalar_types(tp: Any) -> Optional[frozenset]:
     return None
 
 
-_codecs: dict[str, Codec] = {}
-
-
-def _codec_of(name: str) -> Codec:
-    # Built on first use: a run answered from the result cache never needs the facts codec.
-    if name not in _codecs:
-        _codecs[name] = codec(FileFacts if name == "facts" else tuple[Violation, ...])
-    return _codecs[name]
+@functools.cache
+def _facts_codec() -> Codec:
+    # Built on first use: a run answered from the result cache never needs it.
+    return codec(FileFacts)
 
 
 def encode_facts(facts: FileFacts) -> tuple:
-    return _codec_of("facts")[0](facts)
+    return _facts_codec()[0](facts)
 
 
 def decode_facts(plain: Any) -> FileFacts:
     """Raises :class:`CacheError` when ``plain`` does not have FileFacts' shape."""
-    return _codec_of("facts")[1](plain)
+    return _facts_codec()[1](plain)
 
 
 def digest(plain: Any) -> str:
@@ -347,23 +343,19 @@ def content_hash(data: bytes) -> str:
 # --------------------------------------------------------------------------- keys
 
 
-_fingerprint: list[str] = []
-
-
 def code_fingerprint() -> str:
     """depcheck's version, and the size and mtime of its own source files.
 
     The version alone would let an edited checkout (an editable install)
     reuse results computed by the code before the edit.
     """
-    if not _fingerprint or _fingerprint[0] != __version__:
-        _fingerprint[:] = [__version__, _code_fingerprint()]
-    return _fingerprint[1]
+    return _source_fingerprint(__version__)
 
 
-def _code_fingerprint() -> str:
+@functools.lru_cache(maxsize=4)
+def _source_fingerprint(version: str) -> str:
     package = Path(__file__).parent
-    parts = [__version__, sys.version]
+    parts = [version, sys.version]
     for directory, _, names in sorted(os.walk(package)):
         for name in sorted(names):
             if name.endswith(".py"):
@@ -492,7 +484,9 @@ class FactsCache:
         return entry[0], entry[1]
 
     def record(self, path: str, stat: Optional[Stat], chash: str, fdigest: str, plain: Any) -> None:
-        if stat is not None and time.time_ns() - max(stat[0], stat[1]) < _RACY_NS:
+        # Modified this close to now, it could change again within the same timestamp tick
+        # without its stat changing ("racy git"): re-hash it next time instead of trusting stat.
+        if stat is not None and time.time_ns() - max(stat[0], stat[1]) < RACY_NS:
             stat = None
         recorded = (stat, chash) if stat is not None else ((-1, -1, -1, -1), chash)
         if self.files.get(path) != recorded:
@@ -500,11 +494,6 @@ class FactsCache:
             self.dirty = True
         if chash not in self.contents:
             self.contents[chash] = (fdigest, plain, self.generation)
-            self.dirty = True
-
-    def forget(self, chash: str) -> None:
-        """Drop an entry that failed to decode, so it is rebuilt and saved anew."""
-        if self.contents.pop(chash, None) is not None:
             self.dirty = True
 
     def save(self, paths: typing.Iterable[str], listings: Optional[dict] = None) -> None:
@@ -558,6 +547,14 @@ class ResultCache:
     def __init__(self, directory: Path, config_path: Path) -> None:
         self.directory = directory
         self.name = f"result-{digest(str(config_path))[:16]}.bin"
+        self.sharing = Sharing()
+        self._codec: Optional[Codec] = None
+
+    @property
+    def codec(self) -> Codec:
+        if self._codec is None:
+            self._codec = codec(tuple[Violation, ...], sharing=self.sharing)
+        return self._codec
 
     def load(self, key: str) -> Optional[tuple[list[Violation], list[str], int]]:
         stored = _read(self.directory / self.name)
@@ -569,13 +566,141 @@ class ResultCache:
         if type(dependencies) is not int:
             return None
         try:
-            with _shared():
-                return list(_codec_of("violations")[1](violations)), list(notes), dependencies
+            with self.sharing.on():
+                return list(self.codec[1](violations)), list(notes), dependencies
         except (CacheError, TypeError, ValueError):
             return None
 
     def save(self, key: str, violations: list[Violation], notes: list[str], dependencies: int) -> None:
         prepare(self.directory)
-        with _shared():
-            plain = _codec_of("violations")[0](tuple(violations))
+        with self.sharing.on():
+            plain = self.codec[0](tuple(violations))
         _write(self.directory, self.name, (key, plain, tuple(notes), dependencies))
+
+
+# --------------------------------------------------------------------------- loading facts
+
+# Below this much source to parse, forking workers costs more than it saves.
+# Measured on a 2-core machine (Django's files, first k by name): forking and
+# collecting one child costs about 6 ms, parsing runs at about 2-5 MB/s per
+# core; at 126 kB serial and parallel were within noise, from about 450 kB
+# on parallel won whenever the second core was free.
+PARALLEL_MIN_BYTES = 250_000
+
+
+def _extract(data: bytes, settings: ExtractionSettings) -> FileFacts:
+    # Imported on the first file parsed: a run answered from the cache parses none.
+    from depcheck.facts import extract
+
+    return extract(data, settings)
+
+
+def _unreadable(exc: OSError) -> FileFacts:
+    reason = exc.strerror or type(exc).__name__
+    return FileFacts(error=ParseFailure(1, 1, f"cannot read the file: {reason}"))
+
+
+def _extract_one(job: tuple[str, ExtractionSettings]) -> tuple[str, str, Any]:
+    """Read, hash and extract one file: (content hash, facts digest, plain facts).
+
+    Runs in worker processes, so it returns plain data, which is cheaper to
+    send back than dataclasses. An unreadable file gives an empty hash.
+    """
+    path, settings = job
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        plain = encode_facts(_unreadable(exc))
+        return "", digest(plain), plain
+    plain = encode_facts(_extract(data, settings))
+    return content_hash(data), digest(plain), plain
+
+
+@dataclasses.dataclass
+class FactsTable:
+    """Every file's facts digest, and its facts as plain data, decoded on first use."""
+
+    digests: dict[str, str]  # module -> facts digest
+    plain: dict[str, Any]  # module -> plain facts, not decoded yet
+    decoded: dict[str, FileFacts]
+    parsed: list[str]  # modules whose files were parsed in this run (not from the cache)
+    reparse: Callable[[str], FileFacts]  # module -> facts parsed afresh
+
+    def facts(self) -> dict[str, FileFacts]:
+        for module, plain in list(self.plain.items()):
+            try:
+                self.decoded[module] = decode_facts(plain)
+            except CacheError:
+                # Only a cache file edited by hand gets here (it passed its checksum).
+                self.decoded[module] = self.reparse(module)
+            del self.plain[module]
+        return self.decoded
+
+
+def load_facts(
+    project: Project,
+    settings: ExtractionSettings,
+    facts_cache: Optional[FactsCache] = None,
+    *,
+    progress: Optional[Progress] = None,
+    parallel: Optional[bool] = None,
+) -> FactsTable:
+    """Facts of every file: from the cache when its bytes are known, else parsed.
+
+    One ``os.stat`` per file against the index (the fast path); else read and
+    hash the bytes and look the hash up; else parse, in forked workers when there
+    is enough source (``parallel`` None decides by that amount).
+    """
+    digests: dict[str, str] = {}
+    plain: dict[str, Any] = {}
+    pending: list[tuple[SourceFile, Optional[Stat]]] = []
+    root = project.root
+    for source in project.files:
+        full = os.path.join(root, source.path)
+        try:
+            stat: Optional[Stat] = stat_key(os.stat(full))
+        except OSError:
+            stat = None
+        if facts_cache is not None and stat is not None:
+            chash = facts_cache.lookup_stat(source.path, stat)
+            known = facts_cache.lookup_content(chash) if chash is not None else None
+            if known is not None:
+                digests[source.module], plain[source.module] = known
+                continue
+        pending.append((source, stat))
+
+    to_parse: list[tuple[SourceFile, Optional[Stat]]] = []
+    if facts_cache is not None and facts_cache.contents:
+        # Same bytes under a new stat (a fresh clone, a touched file, a rename).
+        for source, stat in pending:
+            try:
+                with open(os.path.join(root, source.path), "rb") as handle:
+                    chash = content_hash(handle.read())
+            except OSError:
+                to_parse.append((source, stat))
+                continue
+            known = facts_cache.lookup_content(chash)
+            if known is None:
+                to_parse.append((source, stat))
+                continue
+            digests[source.module], plain[source.module] = known
+            facts_cache.record(source.path, stat, chash, *known)
+    else:
+        to_parse = pending
+
+    sizes = [stat[2] if stat is not None else 0 for _, stat in to_parse]
+    if parallel is None:
+        parallel = sum(sizes) >= PARALLEL_MIN_BYTES and cpu_count() > 1 and len(to_parse) > 1
+    jobs = [(os.path.join(root, source.path), settings) for source, _ in to_parse]
+    parsed = run_all(_extract_one, jobs, parallel=parallel, progress=progress, sizes=sizes)
+    for (source, stat), (chash, fdigest, fplain) in zip(to_parse, parsed):
+        digests[source.module], plain[source.module] = fdigest, fplain
+        if facts_cache is not None and chash:
+            facts_cache.record(source.path, stat, chash, fdigest, fplain)
+    paths = {source.module: os.path.join(root, source.path) for source in project.files}
+
+    def reparse(module: str) -> FileFacts:
+        return decode_facts(_extract_one((paths[module], settings))[2])
+
+    return FactsTable(digests, plain, {}, [source.module for source, _ in to_parse], reparse)

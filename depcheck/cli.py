@@ -20,7 +20,7 @@ from depcheck.report import CHECK_FORMATS
 
 if TYPE_CHECKING:
     from depcheck import codemod
-    from depcheck.filters import Baseline
+    from depcheck.filters.baseline import Baseline
     from depcheck.pipeline import Result
 
 if TYPE_CHECKING:
@@ -246,7 +246,7 @@ def _shown(config: Config, path: Path) -> str:
 
 
 def _read_baseline(config: Config, path: Path) -> Baseline:
-    from depcheck.filters import BaselineError, parse_baseline
+    from depcheck.filters.baseline import BaselineError, parse_baseline
 
     try:
         text = path.read_text(encoding="utf-8")
@@ -334,8 +334,8 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _run_baseline(args: argparse.Namespace) -> int:
-    from depcheck.filters import baselined, prune_baseline, render_baseline
-    from depcheck.model import RULE_PARSE_ERROR
+    from depcheck.filters.baseline import baselined, prune_baseline, render_baseline
+    from depcheck.rules import parse_error
 
     config = _load(args.path, args.config)
     result = _run(args, config, progress=False)
@@ -354,7 +354,7 @@ def _run_baseline(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"{path}: cannot write the baseline: {exc.strerror or exc}") from None
     print(f"depcheck: wrote {_shown(config, path)}: {message}")
-    broken = sum(1 for v in result.violations if v.rule == RULE_PARSE_ERROR)
+    broken = sum(1 for v in result.violations if v.rule == parse_error.RULE.id)
     if broken:
         print(
             f"depcheck: note: {broken} parse error{'s are' if broken != 1 else ' is'} not baselined; "

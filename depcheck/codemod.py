@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Callable, Optional, Union
 
 from depcheck.facts import SUPPRESSION_RE  # written in the grammar facts.py reads
-from depcheck.model import DEPENDENCY_RULES, RULE_UNUSED_IGNORE, Violation
+from depcheck.model import Violation
+from depcheck.rules import exception_ids, suppressible_ids
+from depcheck.rules.unused_ignore import is_about_a_comment
 
 # A further comment on the same line (another tool's) ends the ignore and its reason.
 _NEXT_COMMENT = re.compile(r"\s+#")
@@ -82,7 +84,7 @@ def without_unused(comment: str) -> Optional[str]:
         return comment
     rules = _rules_in(match)
     if rules:
-        known = [r for r in rules if r in DEPENDENCY_RULES]
+        known = [r for r in rules if r in suppressible_ids()]
         if known and len(known) < len(rules):
             return f"{comment[:match.start(1)]}{', '.join(known)}{comment[match.end(1):]}"
     following = _NEXT_COMMENT.search(comment, match.end())
@@ -163,7 +165,7 @@ def ignore_sites(violations: Iterable[Violation]) -> dict[str, dict[int, set[str
     sites: dict[str, dict[int, set[str]]] = {}
     for violation in violations:
         loc = violation.location
-        if violation.rule not in DEPENDENCY_RULES or loc is None:
+        if violation.rule not in exception_ids() or loc is None:
             continue
         hop = [
             e for e in violation.evidence
@@ -184,9 +186,7 @@ def unused_sites(violations: Iterable[Violation]) -> dict[str, set[int]]:
     """file -> lines of suppression comments that an unused-ignore warning names."""
     sites: dict[str, set[int]] = {}
     for violation in violations:
-        if violation.rule != RULE_UNUSED_IGNORE or violation.location is None:
-            continue
-        if violation.key_extra[:1] != ("comment",):
+        if not is_about_a_comment(violation) or violation.location is None:
             continue  # config exceptions are removed from the config by hand
         sites.setdefault(violation.location.file, set()).add(violation.location.line)
     return sites

@@ -1,17 +1,12 @@
 """Named contracts (``[[contracts]]``): each rule set checked on its own view of the graph.
 
-A contract is compiled into one or more *runs* of the ordinary rules, each
-with a narrowed copy of the config (a layers contract with two containers is
-two layer stacks that know nothing of each other, as in import-linter). A
-contract's ``ignore_imports`` are exceptions that only its own runs see: they
-go through the same :class:`~depcheck.filters.Ignores` filter as suppressions,
-so an ignored import is gone before paths are searched. Every violation is
-tagged with the contract's name.
-
-``protected`` and ``allowed`` have no counterpart among the registered rules
-(they judge direct imports against an allow-list), so their checks live here;
-they report under the ``forbidden`` rule id, which is what they are: "X must
-not depend on Y" written as the complement of a list.
+A contract is compiled into *runs* of the registered rules, each with the
+settings it needs (a layers contract with two containers is two layer stacks
+that know nothing of each other, as in import-linter). A contract's
+``ignore_imports`` are accepted dependencies that only its own runs see: they
+go through the same :class:`~depcheck.filters.ignores.Ignores` filter as
+suppressions, so an ignored import is gone before paths are searched. Every
+violation is tagged with the contract's name.
 """
 
 from __future__ import annotations
@@ -19,25 +14,19 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from depcheck.config import Config, ConfigError, Contract
-from depcheck.discover import Project
-from depcheck.filters import Ignores
-from depcheck.graph import Adjacency, DependencyGraph
-from depcheck.model import (
-    ERROR,
-    RULE_CYCLE,
-    RULE_FORBIDDEN,
-    RULE_INDEPENDENCE,
-    RULE_LAYER,
-    RULE_UNUSED_IGNORE,
-    WARNING,
-    Evidence,
-    Location,
-    Violation,
-    matches,
-)
-from depcheck.rules import RULES, Components, GraphView
+from depcheck.config import Config, Contract
+from depcheck.filters.ignores import Ignores, run_filtered, unmatched_ignores
+from depcheck.graph import DependencyGraph
+from depcheck.model import Violation, matches
+from depcheck.rules import Rule, allowed, cycle, exhaustive, forbidden, independence, layer, protected
+from depcheck.rules.allowed import AllowedSettings
+from depcheck.rules.cycle import CycleSettings
+from depcheck.rules.exhaustive import ExhaustiveSettings
+from depcheck.rules.forbidden import ForbiddenSettings
+from depcheck.rules.layer import LayerSettings
+from depcheck.rules.protected import ProtectedSettings
 
 
 @dataclass
@@ -54,16 +43,6 @@ def _children(package: str, modules: Iterable[str]) -> list[str]:
     return sorted({prefix + m[len(prefix):].split(".")[0] for m in modules if m.startswith(prefix)})
 
 
-def _narrow(config: Config, **changes: object) -> Config:
-    """A copy of ``config`` holding only what one run of one contract needs."""
-    blank: dict[str, object] = {
-        "layers": (), "containers": (), "forbidden": (), "acyclic": (),
-        "open_layers": frozenset(), "optional_layers": frozenset(), "contracts": (),
-    }
-    blank.update(changes)
-    return dataclasses.replace(config, **blank)  # type: ignore[arg-type]
-
-
 Stack = tuple[str, tuple[tuple[str, ...], ...], frozenset[int]]  # container, layers, open layers
 
 
@@ -73,10 +52,10 @@ def _layer_stacks(contract: Contract, modules: Sequence[str]) -> list[Stack]:
     for container in contract.containers or ("",):
         layers: list[tuple[str, ...]] = []
         open_layers = set()
-        for index, layer in enumerate(contract.layers):
+        for index, entry in enumerate(contract.layers):
             names = tuple(
                 full
-                for name in layer
+                for name in entry
                 if (full := f"{container}.{name}" if container else name)
                 and (name not in contract.optional_layers or any(matches(m, full) for m in modules))
             )
@@ -88,33 +67,7 @@ def _layer_stacks(contract: Contract, modules: Sequence[str]) -> list[Stack]:
     return stacks
 
 
-def check_contract_entries(config: Config, project: Project) -> None:
-    """Every non-optional module a contract names must exist, as import-linter requires."""
-    modules = sorted(project.modules)
-    problems = []
-    for contract in config.contracts:
-        names: list[tuple[str, str]] = []
-        if contract.type == "layers":
-            for container, layers, _ in _layer_stacks(contract, modules):
-                names.extend(("layers", n) for layer in layers for n in layer)
-                if container:
-                    names.append(("containers", container))
-        elif contract.type == "forbidden":
-            names.extend(("from", n) for rule in contract.forbidden for n in rule.sources)
-        else:
-            names.extend(("modules", n) for n in contract.modules if "*" not in n)
-            names.extend(("children_of", n) for n in contract.children_of)
-        for key, name in names:
-            if not any(matches(m, name) for m in modules):
-                problems.append(
-                    f"{config.where(contract.key)}.{key}: '{name}' (contract '{contract.name}') "
-                    f"matches no module under {', '.join(config.packages)}"
-                )
-    if problems:
-        raise ConfigError(problems)
-
-
-Run = tuple[str, Config, str]  # rule id, narrowed config, package the view is limited to ("" = all)
+Run = tuple[Rule, Any, str]  # rule, its settings, package the view is limited to ("" = all)
 
 
 def _runs(contract: Contract, config: Config, modules: Sequence[str]) -> list[Run]:
@@ -122,175 +75,55 @@ def _runs(contract: Contract, config: Config, modules: Sequence[str]) -> list[Ru
     if contract.type == "layers":
         runs: list[Run] = []
         for _, layers, open_layers in _layer_stacks(contract, modules):
-            narrowed = _narrow(config, layers=layers, open_layers=open_layers)
-            runs += [(RULE_LAYER, narrowed, ""), (RULE_INDEPENDENCE, narrowed, "")]
+            settings = LayerSettings(layers, open_layers)
+            runs += [(layer.RULE, settings, ""), (independence.RULE, settings, "")]
+        if contract.exhaustive:
+            listed = tuple(name for entry in contract.layers for name in entry)
+            runs.append((exhaustive.RULE, ExhaustiveSettings(
+                contract.name, contract.containers, listed, contract.exhaustive_ignores), ""))
         return runs
     if contract.type == "independence":
-        return [(RULE_INDEPENDENCE, _narrow(config, layers=(contract.modules,)), "")]
+        return [(independence.RULE, LayerSettings((contract.modules,)), "")]
     if contract.type == "forbidden":
-        return [(RULE_FORBIDDEN, _narrow(config, forbidden=contract.forbidden), "")]
-    if contract.type == "acyclic":
-        runs = []
-        if contract.modules:
-            runs.append((RULE_CYCLE, _narrow(config, acyclic=contract.modules), ""))
-        for package in contract.children_of:
-            # Siblings are judged on the imports between them only (as import-linter's
-            # acyclic_siblings does), not through modules outside their parent.
-            level = [package]
-            for _ in range(contract.depth):
-                following = []
-                for parent in level:
-                    siblings = _children(parent, modules)
-                    if len(siblings) > 1:
-                        runs.append((RULE_CYCLE, _narrow(config, acyclic=tuple(siblings)), parent))
-                    following.extend(c for c in siblings if not any(matches(c, s) for s in contract.skip))
-                level = following
-        return runs
-    return []
-
-
-def _within(adjacency: Adjacency, package: str) -> dict[str, dict[str, tuple[Evidence, ...]]]:
-    prefix = package + "."
-    return {
-        m: {t: ev for t, ev in targets.items() if t.startswith(prefix)}
-        for m, targets in adjacency.items()
-        if m.startswith(prefix)
-    }
-
-
-def _check_protected(view: GraphView, contract: Contract) -> list[Violation]:
-    """Only ``allowed`` importers (and the protected package itself) import a protected module directly."""
-    found = []
-    for module in view.modules:
-        if any(matches(module, a) for a in contract.allowed):
-            continue
-        for target, evidence in sorted(view.adjacency.get(module, {}).items()):
-            for protected in contract.modules:
-                if matches(target, protected) and not matches(module, protected):
-                    found.append(
-                        _direct(module, target, evidence, f"{protected} is protected: only "
-                                f"{', '.join(contract.allowed) or 'itself'} may import it",
-                                module, protected, f"import it through {', '.join(contract.allowed)}"
-                                if contract.allowed else "move the import into the protected package")
-                    )
-                    break
-    return found
-
-
-def _check_allowed(view: GraphView, contract: Contract) -> list[Violation]:
-    """A listed component with a ``depends_on`` entry uses only those components (and utilities)."""
-    components = Components(contract.modules)
-    allowed = dict(contract.depends_on)
-    found = []
-    for module in view.modules:
-        mine = components.of(module)
-        if mine is None or mine not in allowed:
-            continue
-        for target, evidence in sorted(view.adjacency.get(module, {}).items()):
-            theirs = components.of(target)
-            if theirs is None or theirs == mine or any(matches(theirs, u) for u in contract.utility):
-                continue
-            if not any(matches(theirs, a) for a in allowed[mine]):
-                found.append(
-                    _direct(module, target, evidence,
-                            f"{mine} may depend only on {', '.join(allowed[mine]) or 'nothing listed'}",
-                            mine, theirs, f"add {theirs} to depends_on of {mine}, or remove the import")
-                )
-    return found
-
-
-def _direct(module: str, target: str, evidence: tuple, relation: str, source: str, component: str,
-            hint: str) -> Violation:
-    first = evidence[0]
-    return Violation(
-        rule=RULE_FORBIDDEN,
-        severity=ERROR,
-        message=f"{module} imports {target}: {relation}",
-        location=Location(first.file, first.line, first.column),
-        source=source,
-        target=component,
-        evidence=tuple(evidence),
-        chain=(module, target),
-        hint=hint,
-    )
-
-
-_CUSTOM = {"protected": _check_protected, "allowed": _check_allowed}
-
-
-def _unmatched(contract: Contract, graph: DependencyGraph, config: Config) -> list[Violation]:
-    """``ignore_imports`` entries that match no import at all (import-linter's 'unmatched' alert)."""
-    warnings = []
-    for ignore in contract.ignore_imports:
-        if any(ignore.covers(a, b) for a, b in graph.graph.edges) or any(
-            ignore.covers(e.source, e.target) for ev in graph.external.values() for e in ev
-        ):
-            continue
-        line = config.line_of(contract.key) or 1
-        warnings.append(
-            Violation(
-                rule=RULE_UNUSED_IGNORE,
-                severity=WARNING,
-                message=f"{ignore.key} ({ignore.source} -> {ignore.target}) matches no import",
-                location=Location(config.file_name, line, 1),
-                hint="remove it from the contract, or fix the module names",
-                contract=contract.name,
-                key_extra=("ignore_imports", contract.name, ignore.source, ignore.target),
-            )
-        )
-    return warnings
+        return [(forbidden.RULE, ForbiddenSettings(contract.forbidden), "")]
+    if contract.type == "protected":
+        return [(protected.RULE, ProtectedSettings(contract.modules, contract.allowed), "")]
+    if contract.type == "allowed":
+        return [(allowed.RULE, AllowedSettings(contract.modules, contract.depends_on, contract.utility), "")]
+    # acyclic
+    runs = []
+    defaults = CycleSettings(packages=config.packages, max_cycles=config.max_cycles)
+    if contract.modules:
+        runs.append((cycle.RULE, dataclasses.replace(defaults, acyclic=contract.modules), ""))
+    for package in contract.children_of:
+        # Siblings are judged on the imports between them only (as import-linter's
+        # acyclic_siblings does), not through modules outside their parent.
+        level = [package]
+        for _ in range(contract.depth):
+            following = []
+            for parent in level:
+                siblings = _children(parent, modules)
+                if len(siblings) > 1:
+                    runs.append((cycle.RULE, dataclasses.replace(defaults, acyclic=tuple(siblings)), parent))
+                following.extend(c for c in siblings if not any(matches(c, s) for s in contract.skip))
+            level = following
+    return runs
 
 
 def check_contracts(config: Config, graph: DependencyGraph, ignores: Ignores) -> ContractFindings:
     findings = ContractFindings()
     modules = tuple(graph.modules)
     for contract in config.contracts:
-        own = Ignores(ignores.comments, ignores.exceptions + contract.ignore_imports)
+        own = ignores.with_exceptions(contract.ignore_imports)
         tagged: list[Violation] = []
-        for rule_id, narrowed, scope in _runs(contract, config, modules):
-            keep = own.keep(rule_id)
-            adjacency = graph.adjacency(keep)
-            view = GraphView(modules, _within(adjacency, scope) if scope else adjacency,
-                             graph.external_evidence(keep))
-            result = RULES[rule_id](view, narrowed)
+        for rule, settings, within in _runs(contract, config, modules):
+            result, unfiltered = run_filtered(rule, settings, graph, own, within)
             tagged.extend(result.violations)
             findings.notes.extend(f"{contract.name}: {note}" for note in result.notes)
-            if ignores:
-                adjacency = graph.adjacency()
-                full = GraphView(modules, _within(adjacency, scope) if scope else adjacency, graph.external)
-                findings.unfiltered.setdefault(rule_id, []).extend(RULES[rule_id](full, narrowed).violations)
-        custom = _CUSTOM.get(contract.type)
-        if custom is not None:
-            keep = own.keep(RULE_FORBIDDEN)
-            tagged.extend(custom(GraphView(modules, graph.adjacency(keep), graph.external), contract))
-            if ignores:
-                full = GraphView(modules, graph.adjacency(), graph.external)
-                findings.unfiltered.setdefault(RULE_FORBIDDEN, []).extend(custom(full, contract))
-        if contract.type == "layers" and contract.exhaustive:
-            tagged.extend(_unlisted(contract, graph, modules))
+            if ignores and rule is not exhaustive.RULE:
+                findings.unfiltered.setdefault(rule.id, []).extend(unfiltered)
         findings.violations.extend(dataclasses.replace(v, contract=contract.name) for v in tagged)
-        findings.violations.extend(_unmatched(contract, graph, config))
+        findings.violations.extend(
+            unmatched_ignores(contract.ignore_imports, contract.name, contract.line, graph, config.file_name)
+        )
     return findings
-
-
-def _unlisted(contract: Contract, graph: DependencyGraph, modules: Sequence[str]) -> list[Violation]:
-    """An exhaustive layers contract: every child of a container must be in some layer."""
-    found = []
-    for container in contract.containers:
-        listed = {f"{container}.{n}" for layer in contract.layers for n in layer}
-        ignored = {f"{container}.{n}" for n in contract.exhaustive_ignores}
-        for child in _children(container, modules):
-            if child in listed or child in ignored:
-                continue
-            source = graph.files.get(child)
-            found.append(
-                Violation(
-                    rule=RULE_LAYER,
-                    severity=ERROR,
-                    message=f"{child} is in none of the layers of exhaustive contract '{contract.name}'",
-                    location=Location(source.path, 1, 1) if source else None,
-                    source=child,
-                    hint="add it to a layer, or to exhaustive_ignores",
-                )
-            )
-    return found

@@ -26,9 +26,10 @@ class Project:
 
 Entry = tuple[str, bool, bool]  # (name, is a directory, is a symlink)
 
-# A directory changed this recently could change again within its mtime's
-# resolution without its mtime changing; its listing is not remembered.
-_RACY_NS = 3_000_000_000
+# A file or directory changed this recently could change again within its
+# timestamp's resolution without its stat changing ("racy git"): what was read
+# of it is not trusted by stat next time.
+RACY_NS = 3_000_000_000
 
 
 class Listings:
@@ -55,7 +56,7 @@ class Listings:
             self.seen[directory] = known
             return list(known[1])
         entries = _scan(directory)
-        if time.time_ns() - max(key) >= _RACY_NS:
+        if time.time_ns() - max(key) >= RACY_NS:
             self.seen[directory] = (key, tuple(entries))
         return entries
 

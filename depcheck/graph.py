@@ -16,7 +16,7 @@ import fnmatch
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional
 
-from depcheck.config import EventSettings, UseSettings
+from depcheck.config import EventSettings
 from depcheck.model import (
     Alias,
     CatalogEvent,
@@ -98,6 +98,19 @@ class Resolver:
         return result
 
 
+@dataclass(frozen=True)
+class GraphView:
+    """What a rule sees: the module graph after suppressions and exceptions took their part out."""
+
+    modules: tuple[str, ...]
+    adjacency: Adjacency
+    external: Mapping[str, tuple[Evidence, ...]]
+    events: tuple[CatalogEvent, ...] = ()
+    ignored_event_sites: frozenset[Evidence] = frozenset()  # suppressed for the rule looking
+    failures: tuple[tuple[str, ParseFailure], ...] = ()  # (path, why) of files that did not parse
+    paths: Mapping[str, str] = field(default_factory=dict)  # module -> its file
+
+
 @dataclass
 class DependencyGraph:
     """Modules of the analysed packages and the evidence of every dependency between them.
@@ -160,6 +173,24 @@ class DependencyGraph:
             return self.external
         return {m: kept for m, ev in self.external.items() if (kept := tuple(e for e in ev if keep(e)))}
 
+    def view(self, keep: Optional[Keep] = None, within: str = "") -> GraphView:
+        """The graph as a rule sees it: without the evidence ``keep`` rejects and, with ``within``,
+        only the modules inside that package and the edges between them."""
+        adjacency = self.adjacency(keep)
+        if within:
+            prefix = within + "."
+            adjacency = {
+                m: {t: ev for t, ev in targets.items() if t.startswith(prefix)}
+                for m, targets in adjacency.items()
+                if m.startswith(prefix)
+            }
+        return GraphView(
+            tuple(self.modules), adjacency, self.external_evidence(keep), self.events,
+            self.ignored_event_sites(keep),
+            tuple((self.files[m].path, failure) for m, failure in sorted(self.parse_failures.items())),
+            {m: f.path for m, f in self.files.items()},
+        )
+
     def ignored_event_sites(self, keep: Optional[Keep] = None) -> frozenset[Evidence]:
         """The publish/consume sites ``keep`` rejects: hygiene rules do not report them."""
         if keep is None:
@@ -177,14 +208,14 @@ def build_graph(
     type_checking_imports: bool = True,
     events: Optional[EventSettings] = None,
     config_file: str = "",
-    uses: Optional[UseSettings] = None,
+    app_labels: Iterable[tuple[str, str]] = (),
 ) -> DependencyGraph:
     """The module graph; ``facts`` is keyed by module name.
 
     With ``events``, publish and consume sites (and the config's declarations,
     located in ``config_file``) become edges to the events' owners. The uses in
     ``facts`` (if extraction recorded any) become evidence on the edge to the
-    module that defines what they use; ``uses`` maps Django app labels.
+    module that defines what they use; ``app_labels`` map Django app labels to packages.
     """
     by_module = {f.module: f for f in sorted(files, key=lambda f: f.module)}
     resolver = Resolver(by_module, packages)
@@ -209,7 +240,7 @@ def build_graph(
                 else:
                     edges.setdefault((name, resolved.target), []).append(evidence)
     if any(f.uses for f in facts.values()):
-        linker_of_uses = UseLinker(by_module, facts, resolver, uses or UseSettings(), type_checking_imports)
+        linker_of_uses = UseLinker(by_module, facts, resolver, app_labels, type_checking_imports)
         for evidence, is_external in linker_of_uses.link():
             if is_external:
                 external.setdefault(evidence.source, []).append(evidence)
@@ -307,12 +338,12 @@ class UseLinker(Names):
         files: Mapping[str, SourceFile],
         facts: Mapping[str, FileFacts],
         resolver: Resolver,
-        settings: UseSettings,
+        app_labels: Iterable[tuple[str, str]],
         type_checking_imports: bool,
     ) -> None:
         super().__init__(files, facts, resolver)
         self.type_checking_imports = type_checking_imports
-        self.labels: dict[str, str] = dict(settings.app_labels)
+        self.labels: dict[str, str] = dict(app_labels)
         for module in sorted(facts):
             for app in facts[module].apps:
                 self.labels.setdefault(app.label, app.package)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Optional
 
 from depcheck.patterns import EventPattern
@@ -17,122 +17,11 @@ from depcheck.patterns import EventPattern
 ERROR = "error"
 WARNING = "warning"
 
-# Rule ids are a public contract (JSON, SARIF, baselines, suppressions).
-RULE_LAYER = "layer"
-RULE_INDEPENDENCE = "independence"
-RULE_CYCLE = "cycle"
-RULE_FORBIDDEN = "forbidden"
-RULE_PARSE_ERROR = "parse-error"
-RULE_UNUSED_IGNORE = "unused-ignore"
-RULE_STALE_BASELINE = "stale-baseline"
-RULE_UNUSED_CONFIG = "unused-config"
-RULE_EVENT_NOT_PUBLISHED = "event-not-published"
-RULE_EVENT_NOT_CONSUMED = "event-not-consumed"
-RULE_EVENT_NO_OWNER = "event-no-owner"
-
-# Event hygiene warnings; a suppression on a site's line takes that site out of them.
-EVENT_RULES = (RULE_EVENT_NOT_PUBLISHED, RULE_EVENT_NOT_CONSUMED, RULE_EVENT_NO_OWNER)
-
-# Rules that judge dependencies; only these can be suppressed on a line.
-DEPENDENCY_RULES = (RULE_LAYER, RULE_INDEPENDENCE, RULE_CYCLE, RULE_FORBIDDEN)
-
 # Where ``depcheck baseline`` writes and ``depcheck check`` looks, at the project root.
 DEFAULT_BASELINE = "depcheck-baseline.json"
 
 # Where users read about depcheck; SARIF viewers link rules to it.
 HOMEPAGE = "https://github.com/your-org/depcheck"
-
-
-@dataclass(frozen=True)
-class RuleDoc:
-    """What a rule reports, for formats that describe rules (SARIF): one line, a paragraph, a fix."""
-
-    short: str
-    full: str
-    help: str
-
-
-# One entry per rule id. Formats read this, never rules.py (they are siblings).
-RULE_DOCS: dict[str, RuleDoc] = {
-    RULE_LAYER: RuleDoc(
-        "A module depends on a higher layer",
-        "A module depends (by import or event) on a module in a higher layer, directly or through "
-        "modules that belong to no layer. Lower layers must not know the layers above them.",
-        "Move what the lower layer needs down, or let it publish an event of its own that the "
-        "higher layer consumes.",
-    ),
-    RULE_INDEPENDENCE: RuleDoc(
-        "Sibling components depend on each other",
-        "Components listed together in one layer must stay independent, but one depends on the "
-        "other, directly or through modules that belong to no layer.",
-        "Move what the siblings share into a lower layer, or merge them.",
-    ),
-    RULE_CYCLE: RuleDoc(
-        "Components depend on each other in a loop",
-        "Components depend on each other in a cycle, through imports or events. A cycle through "
-        "events is a choreography: each side knows the other's events.",
-        "Cut the hop named in the message; for event cycles, let the lower component define its own "
-        "command and reply events (orchestration).",
-    ),
-    RULE_FORBIDDEN: RuleDoc(
-        "A forbidden dependency",
-        "A module depends on something a [[forbidden]] rule of the config says it must not depend on.",
-        "Remove the dependency, or change the forbidden rule in the config.",
-    ),
-    RULE_PARSE_ERROR: RuleDoc(
-        "A file cannot be parsed",
-        "depcheck could not read or parse a file, so its dependencies are unknown.",
-        "Fix the syntax, or exclude the file in the config.",
-    ),
-    RULE_UNUSED_IGNORE: RuleDoc(
-        "A suppression hides nothing",
-        "A '# depcheck: ignore' comment or a config exception matches no dependency a rule would "
-        "report, or names an unknown rule.",
-        "Remove it (depcheck check --remove-unused-ignores edits the comments), or fix its rule names.",
-    ),
-    RULE_EVENT_NOT_PUBLISHED: RuleDoc(
-        "An event is consumed but never published",
-        "A module consumes an event that no analysed module publishes and no declaration says is "
-        "published elsewhere: the handler may be dead, or the publisher is hidden from depcheck.",
-        "Remove the handler, or declare the publisher ('# depcheck: publishes ID' or "
-        "[tool.depcheck.events.declare]).",
-    ),
-    RULE_EVENT_NOT_CONSUMED: RuleDoc(
-        "An event is published but never consumed",
-        "A module publishes an event that nothing in the analysed code consumes.",
-        "Remove the publish call, or declare its consumers when they live in another service.",
-    ),
-    RULE_EVENT_NO_OWNER: RuleDoc(
-        "A topic has no owner",
-        "A topic string is published or consumed, but no module defines it and no "
-        "[tool.depcheck.events.owners] glob assigns it, so it creates no dependency.",
-        "Assign the topic to the module that owns it in [tool.depcheck.events.owners].",
-    ),
-    RULE_UNUSED_CONFIG: RuleDoc(
-        "A config entry matches nothing",
-        "An entry of [tool.depcheck.events.owners] matches no event of the analysed code, so it "
-        "assigns nothing: a typo, or an event that was renamed or removed.",
-        "Fix the glob, or remove the entry.",
-    ),
-    RULE_STALE_BASELINE: RuleDoc(
-        "A baseline entry no longer matches a violation",
-        "The baseline lists a violation that is fixed. Baselines only shrink: the entry must go so "
-        "that the violation cannot come back unnoticed.",
-        "Run 'depcheck baseline --prune' to drop fixed entries, and commit the baseline.",
-    ),
-}
-
-
-def rule_doc(rule: str) -> RuleDoc:
-    """The rule's docs; a rule added without an entry gets a generic one rather than an error."""
-    doc = RULE_DOCS.get(rule)
-    if doc is not None:
-        return doc
-    return RuleDoc(
-        f"depcheck rule '{rule}'",
-        f"A violation of the depcheck rule '{rule}'.",
-        f"See the rules section of {HOMEPAGE}.",
-    )
 
 
 @dataclass(frozen=True)
@@ -157,7 +46,6 @@ class UseSettings:
     dynamic_imports: bool = False
     loaders: tuple[Loader, ...] = ()
     django_models: bool = False
-    app_labels: tuple[tuple[str, str], ...] = ()  # (label, package); read by graph.py only
 
     @property
     def active(self) -> bool:
@@ -365,26 +253,24 @@ class Violation:
     chain: tuple[str, ...] = ()  # modules along the path, first to last
     hint: str = ""
     contract: Optional[str] = None
-    key_extra: tuple[str, ...] = field(default=(), compare=False)
+    # What the violation is about, by meaning (the rule sets it; see ``key``).
+    identity: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[str, ...]:
         """Identity by meaning, not position: survives line shifts and unrelated edits.
 
-        Two contracts can find the same dependency; each finding is its own."""
-        if self.contract is not None:
-            return (*self._meaning, "contract", self.contract)
-        return self._meaning
-
-    @property
-    def _meaning(self) -> tuple[str, ...]:
+        A rule that judges a dependency leaves ``identity`` empty: the rule, the components
+        and the modules (and events) of the chain, or of the loop, identify it. Two contracts can find the
+        same dependency; each finding is its own."""
         events = tuple(sorted({e.event for e in self.evidence if e.event}))
-        if self.rule == RULE_CYCLE:
-            return (self.rule, *self.cycle, *events)
-        if self.rule in (RULE_PARSE_ERROR, RULE_UNUSED_IGNORE, RULE_UNUSED_CONFIG, RULE_STALE_BASELINE):
-            where = self.location.file if self.location else ""
-            return (self.rule, where, *self.key_extra)
-        return (self.rule, self.source or "", self.target or "", *self.chain, *events)
+        if self.identity:
+            meaning = self.identity
+        elif self.cycle:
+            meaning = (self.rule, *self.cycle, *events)
+        else:
+            meaning = (self.rule, self.source or "", self.target or "", *self.chain, *events)
+        return (*meaning, "contract", self.contract) if self.contract is not None else meaning
 
     @property
     def fingerprint(self) -> str:

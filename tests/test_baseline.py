@@ -9,7 +9,7 @@ import json
 import pytest
 
 from depcheck.cli import main
-from depcheck.filters import Baseline, BaselineEntry, apply_baseline, parse_baseline, render_baseline
+from depcheck.filters.baseline import Baseline, BaselineEntry, apply_baseline, parse_baseline, render_baseline
 from depcheck.model import ERROR, Location, Violation
 from tests.conftest import rules_of, run_json
 

@@ -297,7 +297,7 @@ def test_remembered_directory_listings_see_added_and_removed_files(tmp_path, mon
     run(root)
     stored = cache._read(next(p for p in cache_files(root) if p.name.startswith("facts")))
     assert stored[4] == {}  # directories changed a moment ago are not remembered
-    monkeypatch.setattr(discover_module, "_RACY_NS", 0)
+    monkeypatch.setattr(discover_module, "RACY_NS", 0)
     run(root)
     stored = cache._read(next(p for p in cache_files(root) if p.name.startswith("facts")))
     assert len(stored[4]) == 4  # the listings of app/ and its three packages
@@ -355,8 +355,8 @@ def test_parallel_and_serial_extraction_give_identical_facts_and_results():
     root = Path(__file__).parent.parent
     config = load_config(root / "pyproject.toml")
     project = discover(config)
-    serial = pipeline.load_facts(project, pipeline.extractor(config), parallel=False)
-    parallel = pipeline.load_facts(project, pipeline.extractor(config), parallel=True)
+    serial = cache.load_facts(project, pipeline.extraction_settings(config), parallel=False)
+    parallel = cache.load_facts(project, pipeline.extraction_settings(config), parallel=True)
     assert serial.digests == parallel.digests
     assert serial.facts() == parallel.facts()
     one = pipeline.run(config, use_cache=False, parallel=False)
@@ -581,3 +581,53 @@ def test_a_crafted_cache_with_a_valid_checksum_cannot_change_or_crash_the_run(tm
             path.write_bytes(cache_mod._MAGIC + checksum + payload)
             code, document = run_json(root)
             assert (code, document["violations"]) == (1, expected)
+
+
+EVERY_SHAPE = """
+[tool.depcheck]
+packages = ["app"]
+layers = ["app.high", "app.mid", "app.low"]
+type_checking_imports = false
+
+[[tool.depcheck.exceptions]]
+from = "app.low"
+to = "app.high"
+reason = "legacy"
+rules = ["layer"]
+
+[[tool.depcheck.forbidden]]
+from = "app.low"
+to = ["requests"]
+
+[tool.depcheck.events]
+presets = ["bus", "django", "blinker", "kafka"]
+
+[tool.depcheck.events.owners]
+"orders.*" = "app.mid"
+
+[tool.depcheck.dynamic]
+imports = true
+django_models = true
+loaders = [{ call = "get_class", module_arg = 0, prefix = "app." }]
+
+[[tool.depcheck.contracts]]
+name = "layers"
+type = "layers"
+layers = ["app.high", "app.mid", "app.low"]
+ignore_imports = ["app.low.l -> app.high.h"]
+
+[[tool.depcheck.contracts]]
+name = "acyclic"
+type = "acyclic"
+children_of = ["app"]
+"""
+
+
+def test_start_up_is_lean_for_every_config_shape(tmp_path):
+    """Contracts, ignore_imports, exceptions, events, uses and dynamic loads: a JSON check imports
+    neither networkx, libcst nor rich, cold or from the cache."""
+    root = write_project(tmp_path, {**FILES, "pyproject.toml": EVERY_SHAPE,
+                                    "app/low/l.py": "import app.high.h\nfrom app.mid import m\nm.f()\n"})
+    heavy = {"networkx", "libcst", "rich", "multiprocessing"}
+    assert heavy.isdisjoint(modules_imported_by_a_check(root))  # cold: parsed and evaluated
+    assert heavy.isdisjoint(modules_imported_by_a_check(root))  # warm: from the cache

@@ -151,3 +151,39 @@ def test_exclude_globs_skip_files(tmp_path):
     })
     code, doc = run_json(tmp_path)
     assert code == 0 and doc["summary"]["files"] == 2  # app/__init__.py, app/a/__init__.py
+
+
+def test_keys_are_located_in_their_own_tool_table(tmp_path, capsys):
+    """import-linter's table comes first in the file and has the same keys: the line is depcheck's."""
+    config = (
+        '[tool.importlinter]\nroot_package = "app"\n\n[[tool.importlinter.contracts]]\nname = "c"\n'
+        'type = "layers"\nlayers = ["app.a", "app.b"]\n\n'
+        '[tool.depcheck]\npackages = ["app"]\nlayers = [\n  "app.a",\n  "app.nope",\n]\n'
+    )
+    code, err = check(tmp_path, capsys, config)
+    assert code == 2
+    assert "pyproject.toml:13: tool.depcheck.layers[1]: 'app.nope' matches no module under app" in err
+
+
+def test_the_third_exception_is_located_at_its_own_table(tmp_path, capsys):
+    tables = "".join(
+        f'[[tool.depcheck.exceptions]]\nfrom = "app.a"\nto = "app.b"\n{reason}\n'
+        for reason in ('reason = "x"', 'reason = "y"', "")
+    )
+    code, err = check(tmp_path, capsys, '[tool.depcheck]\npackages = ["app"]\n' + tables)
+    assert code == 2 and err.strip().endswith("required: say why this dependency is accepted")
+    assert "pyproject.toml:11: tool.depcheck.exceptions[2].reason" in err
+
+
+def test_an_exception_naming_a_rule_that_judges_no_dependency_exits_2(tmp_path, capsys):
+    config = ('[tool.depcheck]\npackages = ["app"]\n[[tool.depcheck.exceptions]]\nfrom = "app.a"\n'
+              'to = "app.b"\nreason = "x"\nrules = ["layer", "parse-error", "layr"]\n')
+    code, err = check(tmp_path, capsys, config)
+    assert code == 2
+    assert ("pyproject.toml:7: tool.depcheck.exceptions[0].rules: expected a list drawn from layer, "
+            "independence, cycle, forbidden (the rules that judge dependencies), got 'parse-error', 'layr'") in err
+
+
+def test_a_source_root_that_is_no_directory_exits_2(tmp_path, capsys):
+    code, err = check(tmp_path, capsys, '[tool.depcheck]\npackages = ["app"]\nsource_roots = ["lib"]\n')
+    assert code == 2 and "pyproject.toml:3: tool.depcheck.source_roots: 'lib' is not a directory under" in err

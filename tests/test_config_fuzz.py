@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from depcheck.config import Config, ConfigError, parse_config
-from depcheck.discover import discover
-from depcheck.pipeline import check_entries
+from depcheck.pipeline import discover_checked
 
 KEYS = ["packages", "source_roots", "exclude", "layers", "containers", "forbidden", "exceptions",
         "type_checking_imports", "acyclic", "max_cycles", "layerz", "from", "to", "reason", "rules", "indirect"]
@@ -40,6 +39,6 @@ def test_the_loader_returns_a_config_or_a_config_error(raw):
             return
         assert isinstance(config, Config)
         try:
-            check_entries(config, discover(config))
+            discover_checked(config)
         except ConfigError as error:
             assert error.problems

@@ -6,7 +6,7 @@ import networkx as nx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from depcheck.rules import elementary_cycles
+from depcheck.rules.cycle import elementary_cycles
 
 
 def canonical(cycle) -> tuple[int, ...]:

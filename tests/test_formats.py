@@ -18,16 +18,15 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from depcheck import rules
 from depcheck.cli import main
 from depcheck.model import (
     ERROR,
-    RULE_DOCS,
     WARNING,
     Evidence,
     Location,
     Summary,
     Violation,
-    rule_doc,
 )
 from depcheck.report import CHECK_FORMATS, github, gitlab, junit, sarif
 
@@ -48,16 +47,16 @@ MULTI_HOP = Violation(
 )
 PARSE_ERROR = Violation(
     rule="parse-error", severity=ERROR, message="cannot parse app/bad.py: invalid syntax \x00 <here> & 'there'",
-    location=Location("app/bad.py", 1, 8), key_extra=("invalid syntax",),
+    location=Location("app/bad.py", 1, 8), identity=("parse-error", "app/bad.py", "invalid syntax"),
 )
 WARNING_ = Violation(
     rule="unused-ignore", severity=WARNING, message="unused suppression: no layer violation on this line",
-    location=Location("app/low/z.py", 2, 1), key_extra=("comment", "layer"),
+    location=Location("app/low/z.py", 2, 1), identity=("unused-ignore", "app/low/z.py", "comment", "layer"),
 )
 # Same key as WARNING_ (same file, same rules), another line: fingerprints collide.
 WARNING_TWIN = Violation(
     rule="unused-ignore", severity=WARNING, message="unused suppression: no layer violation on this line",
-    location=Location("app/low/z.py", 9, 1), key_extra=("comment", "layer"),
+    location=Location("app/low/z.py", 9, 1), identity=("unused-ignore", "app/low/z.py", "comment", "layer"),
 )
 UNDOCUMENTED = Violation(
     rule="brand-new-rule", severity=ERROR, message="something new",
@@ -111,9 +110,9 @@ def test_sarif_results_point_at_the_violating_line_with_other_hops_related():
     assert driver["informationUri"].startswith("https://")
     (rule,) = driver["rules"]
     assert rule["id"] == "layer"
-    assert rule["shortDescription"]["text"] == RULE_DOCS["layer"].short
-    assert rule["fullDescription"]["text"] == RULE_DOCS["layer"].full
-    assert rule["help"]["text"] == RULE_DOCS["layer"].help
+    assert rule["shortDescription"]["text"] == rules.doc("layer").short
+    assert rule["fullDescription"]["text"] == rules.doc("layer").full
+    assert rule["help"]["text"] == rules.doc("layer").help
     (result,) = run["results"]
     assert (result["ruleId"], result["ruleIndex"], result["level"]) == ("layer", 0, "error")
     location = result["locations"][0]["physicalLocation"]
@@ -148,18 +147,16 @@ def test_sarif_lists_each_rule_once_sorted_and_results_index_them():
 
 
 def test_a_rule_without_docs_gets_a_generic_description():
-    assert "brand-new-rule" not in RULE_DOCS
-    doc = rule_doc("brand-new-rule")
+    assert "brand-new-rule" not in {rule.id for rule in rules.REGISTRY.values()}
+    doc = rules.doc("brand-new-rule")
     assert "brand-new-rule" in doc.short and doc.full and doc.help
     run = json.loads(sarif.render([UNDOCUMENTED], summary_of([UNDOCUMENTED])))["runs"][0]
     assert run["tool"]["driver"]["rules"][0]["shortDescription"]["text"] == doc.short
 
 
-def test_every_rule_id_the_model_declares_has_docs():
-    import depcheck.model as model
-
-    declared = {value for name, value in vars(model).items() if name.startswith("RULE_") and isinstance(value, str)}
-    assert declared <= set(RULE_DOCS)
+def test_every_registered_rule_has_docs():
+    for rule in rules.REGISTRY.values():
+        assert rule.doc.short and rule.doc.full and rule.doc.help, rule.key
 
 
 # --------------------------------------------------------------------------- github

@@ -123,7 +123,7 @@ def test_unreadable_and_vanished_files_are_parse_errors(tmp_path, monkeypatch):
         return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr("depcheck.pipeline.discover", discover_then_delete)
-    monkeypatch.setattr("depcheck.pipeline.open", refusing_open, raising=False)
+    monkeypatch.setattr("depcheck.cache.open", refusing_open, raising=False)
     code, doc = run_json(root)
     assert code == 1
     messages = {v["location"]["file"]: v["message"] for v in doc["violations"]}

@@ -207,3 +207,17 @@ def test_results_are_sorted_and_deterministic(project):
     assert first == second
     locations = [(v["location"]["file"], v["location"]["line"]) for v in first]
     assert locations == sorted(locations)
+
+
+def test_every_rule_module_is_registered_once():
+    """A rule is one module of depcheck/rules with a RULE; the registry must know each of them."""
+    import pkgutil
+
+    import depcheck.rules as rules
+
+    modules = {m.name for m in pkgutil.iter_modules(rules.__path__)} - {"base"}
+    registered = {rule.key for rule in rules.REGISTRY.values()}
+    for name in modules:
+        module = __import__(f"depcheck.rules.{name}", fromlist=["RULE"])
+        assert module.RULE.key in registered, name
+    assert len(registered) == len(modules)

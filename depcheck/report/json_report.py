@@ -5,16 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from depcheck.model import (
-    EVENT_RULES,
-    RULE_CYCLE,
-    RULE_PARSE_ERROR,
-    RULE_STALE_BASELINE,
-    RULE_UNUSED_CONFIG,
-    RULE_UNUSED_IGNORE,
-    Summary,
-    Violation,
-)
+from depcheck.model import Summary, Violation
 
 VERSION = 1
 
@@ -25,13 +16,11 @@ def violation_to_json(violation: Violation) -> dict:
         "severity": violation.severity,
         "message": violation.message,
     }
-    if violation.rule not in (
-        RULE_CYCLE, RULE_PARSE_ERROR, RULE_UNUSED_IGNORE, RULE_UNUSED_CONFIG, RULE_STALE_BASELINE,
-        *EVENT_RULES,
-    ):
+    if violation.source is not None or violation.target is not None:
+        # A finding about a dependency between components names them.
         data["source"] = violation.source
         data["target"] = violation.target
-    if violation.rule == RULE_CYCLE:
+    if violation.cycle:
         data["cycle"] = list(violation.cycle)
     if violation.contract is not None:
         data["contract"] = violation.contract

@@ -1,7 +1,7 @@
 """SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
 
-Rule descriptions come from ``model.RULE_DOCS`` (never from rules.py, a sibling
-layer). Results point at ``Violation.location``: the site in the lower module a
+Rule descriptions come from the rule registry (``depcheck.rules.doc``).
+Results point at ``Violation.location``: the site in the lower module a
 pull request touches. The other hops are related locations, and the
 line-independent ``Violation.fingerprint`` lets viewers track a result across
 line shifts.
@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path, PurePath
 
 from depcheck import __version__
-from depcheck.model import ERROR, HOMEPAGE, Evidence, Summary, Violation, rule_doc
+from depcheck.model import ERROR, HOMEPAGE, Evidence, Summary, Violation
+from depcheck.rules import doc as rule_doc
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "depcheck/v1"

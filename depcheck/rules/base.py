@@ -1,0 +1,245 @@
+"""What every rule is made of: its descriptor, what it sees, what it returns, shared helpers.
+
+A rule is one module of this package holding one :class:`Rule` value: its id
+and severity, its docs, the properties the other stages ask about (can a
+comment suppress it, can the baseline hold it), the settings type it needs
+from the config and its check. Rules only read the view they are given
+(suppressed and excepted dependencies are already gone from it) and return
+plain data; they never print, read files or know about output formats.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, TypeVar
+
+from depcheck.config import Config
+from depcheck.model import Evidence, Location, Violation
+
+if TYPE_CHECKING:
+    from depcheck.graph import Adjacency, GraphView
+
+Settings = TypeVar("Settings")
+
+# Rules that judge dependencies between modules run in the graph stage; the filter stage's
+# rules (unused-ignore, stale-baseline) judge the suppressions and the baseline themselves.
+GRAPH = "graph"
+FILTER = "filter"
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    """What a rule reports, for people and for formats that describe rules (SARIF):
+    one line, a paragraph, a fix."""
+
+    short: str
+    full: str
+    help: str
+
+
+@dataclass
+class Findings:
+    violations: list[Violation] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class NoSettings:
+    """For rules that need nothing from the config."""
+
+    @classmethod
+    def of(cls, config: Config) -> NoSettings:
+        return cls()
+
+
+@dataclass(frozen=True)
+class Rule(Generic[Settings]):
+    """One rule. ``name`` is its key in the registry; ``id`` is what its findings report
+    (a contract's ``protected`` check is its own rule that reports as ``forbidden``)."""
+
+    id: str
+    severity: str
+    doc: RuleDoc
+    # The rule's own settings, read from a config (contracts build them directly).
+    settings: Callable[[Config], Settings] = NoSettings.of  # type: ignore[assignment]
+    check: Optional[Callable[[GraphView, Settings], Findings]] = None  # None for filter-stage rules
+    stage: str = GRAPH
+    name: str = ""  # registry key; "" = the id
+    suppressible: bool = True  # a suppression comment naming its id can hide its findings
+    judges_dependencies: bool = False  # [[exceptions]] apply; its findings name two components
+    baselinable: bool = True  # ``depcheck baseline`` may accept its findings
+
+    @property
+    def key(self) -> str:
+        return self.name or self.id
+
+    def run(self, view: GraphView, settings: Any) -> Findings:
+        assert self.check is not None, f"{self.key} runs in the {self.stage} stage"
+        return self.check(view, settings)
+
+
+# --------------------------------------------------------------------------- components
+
+
+class Components:
+    """Assigns each module to the most specific listed component that contains it."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names = frozenset(names)
+        self._cache: dict[str, Optional[str]] = {}
+
+    def of(self, module: str) -> Optional[str]:
+        try:
+            return self._cache[module]
+        except KeyError:
+            pass
+        found = None
+        name = module
+        while name:
+            if name in self.names:
+                found = name
+                break
+            name = name.rpartition(".")[0]
+        self._cache[module] = found
+        return found
+
+    def members(self, modules: Iterable[str]) -> dict[str, list[str]]:
+        result: dict[str, list[str]] = {name: [] for name in sorted(self.names)}
+        for module in sorted(modules):
+            component = self.of(module)
+            if component is not None:
+                result[component].append(module)
+        return result
+
+
+# --------------------------------------------------------------------------- paths
+
+
+class Search:
+    """Breadth-first search that remembers how it reached each module, in sorted order so the
+    paths it gives are deterministic: the one path-search of the rules."""
+
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+        self.queue: deque[str] = deque()
+
+    def reach(self, module: str, came_from: str) -> bool:
+        """Enqueue ``module`` unless it was reached before; whether it was new."""
+        if module in self.parent:
+            return False
+        self.parent[module] = came_from
+        self.queue.append(module)
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        while self.queue:
+            yield self.queue.popleft()
+
+    def path(self, module: str) -> tuple[str, ...]:
+        """The modules from where the search started to ``module``."""
+        chain = [module]
+        while chain[-1] in self.parent:
+            chain.append(self.parent[chain[-1]])
+        return tuple(reversed(chain))
+
+
+def component_paths(
+    adjacency: Adjacency, sources: list[str], component: Callable[[str], Optional[str]]
+) -> list[tuple[str, ...]]:
+    """Dependencies of a group of modules on modules of *other* components.
+
+    Every direct edge is a path of two modules. Every module reached through
+    modules that belong to no component also gets its one shortest path, found
+    by breadth-first search in sorted order so the choice is deterministic --
+    even when another member imports that module directly: the indirect route
+    is a dependency of its own, and hiding it would let it survive the fix of
+    the direct one.
+    """
+    own = component(sources[0]) if sources else None
+    members = set(sources)
+    paths: list[tuple[str, ...]] = []
+    search = Search()
+    for module in sources:
+        for target in sorted(adjacency.get(module, {})):
+            owner = component(target)
+            if owner is None:
+                search.reach(target, module)
+            elif owner != own:
+                paths.append((module, target))
+    reached: set[str] = set()
+    for current in search:
+        for target in sorted(adjacency.get(current, {})):
+            owner = component(target)
+            if owner is None:
+                if target not in members:
+                    search.reach(target, current)
+            elif owner != own and target not in reached:
+                reached.add(target)
+                paths.append((*search.path(current), target))
+    return paths
+
+
+def component_dependencies(
+    view: GraphView, components: Components
+) -> Iterator[tuple[str, list[str], str, tuple[str, ...]]]:
+    """(component, its members, other component, path) for every path of ``component_paths``."""
+    for name, members in components.members(view.modules).items():
+        if not members:
+            continue
+        for path in component_paths(view.adjacency, members, components.of):
+            target = components.of(path[-1])
+            assert target is not None
+            yield name, members, target, path
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def chain_evidence(adjacency: Adjacency, path: tuple[str, ...]) -> tuple[Evidence, ...]:
+    return tuple(e for a, b in zip(path, path[1:]) for e in adjacency[a][b])
+
+
+def path_evidence(adjacency: Adjacency, path: tuple[str, ...], members: list[str]) -> tuple[Evidence, ...]:
+    """Evidence hop by hop; an indirect path's first hop lists every member that
+    takes the same exit (import-linter's ``a & b -> x``), since all must be cut."""
+    if len(path) == 2:
+        return chain_evidence(adjacency, path)
+    exit_module = path[1]
+    first = sorted(
+        e for m in members if exit_module in adjacency.get(m, {}) for e in adjacency[m][exit_module]
+    )
+    return (*first, *chain_evidence(adjacency, path[1:]))
+
+
+def location(evidence: tuple[Evidence, ...]) -> Optional[Location]:
+    """Where a finding is reported: its first piece of evidence."""
+    if not evidence:
+        return None
+    first = evidence[0]
+    return Location(first.file, first.line, first.column)
+
+
+def verb(evidence: tuple[Evidence, ...]) -> str:
+    """How a message names a dependency: by the kinds of evidence that make it."""
+    kinds = {e.kind for e in evidence}
+    if kinds == {"consume"}:
+        return "consumes an event of"
+    if kinds == {"publish"}:
+        return "publishes an event owned by"
+    if kinds == {"import"} or "import" in kinds and kinds <= {"import", "call", "use"}:
+        return "imports"
+    if kinds <= {"call", "use"}:
+        return "uses"
+    return "depends on"
+
+
+def via(path: tuple[str, ...]) -> str:
+    """`` through a, b`` for an indirect path, else nothing."""
+    return f" through {', '.join(path[1:-1])}" if len(path) > 2 else ""
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
