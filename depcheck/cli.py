@@ -319,6 +319,9 @@ def _run_check(args: argparse.Namespace) -> int:
                 result = _checked(config, args)
             verb = "removed or trimmed"
         _print_edits(verb, report)
+    from depcheck.pipeline import shown
+
+    result = shown(result)
     summary = dataclasses.replace(result.summary, root=_repo_root(config.root))
     output = CHECK_FORMATS[args.format](result.violations, summary, _use_color(sys.stdout))
     sys.stdout.write(output)
@@ -330,7 +333,7 @@ def _run_check(args: argparse.Namespace) -> int:
                 handle.write(github.step_summary(result.violations, summary))
         except OSError as exc:
             print(f"depcheck: warning: cannot write GITHUB_STEP_SUMMARY: {exc}", file=sys.stderr)
-    return EXIT_VIOLATIONS if any(v.severity == ERROR for v in result.violations) else EXIT_CLEAN
+    return EXIT_VIOLATIONS if any(v.severity == ERROR for v in result.all_violations) else EXIT_CLEAN
 
 
 def _run_baseline(args: argparse.Namespace) -> int:

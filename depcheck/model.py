@@ -239,6 +239,20 @@ class Location:
 
 
 @dataclass(frozen=True)
+class Loops:
+    """The cycles a dependency closes: loops of components it is the one to cut in.
+
+    A loop runs through a dependency that another rule already reports (an upward or
+    sibling dependency): it is listed under that violation, not reported again on its own.
+    """
+
+    loops: tuple[tuple[str, ...], ...]  # shortest first; each a list of components, first repeated last
+    events: tuple[tuple[str, ...], ...]  # per loop: the events its hops run through (a choreography)
+    total: int  # how many such loops there are (at least, when ``at_least``)
+    at_least: bool = False  # the search stopped before it found them all
+
+
+@dataclass(frozen=True)
 class Violation:
     """One finding. ``evidence`` is ordered hop by hop along the dependency chain."""
 
@@ -255,6 +269,7 @@ class Violation:
     contract: Optional[str] = None
     # What the violation is about, by meaning (the rule sets it; see ``key``).
     identity: tuple[str, ...] = ()
+    closes: Optional[Loops] = None  # the cycles this dependency closes (not part of its identity)
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -276,9 +291,6 @@ class Violation:
     def fingerprint(self) -> str:
         return hashlib.sha256("\x1f".join(self.key).encode()).hexdigest()[:20]
 
-    def sort_key(self) -> tuple:
-        loc = self.location or Location("", 0, 0)
-        return (loc.file, loc.line, loc.column, self.rule, self.key)
 
 
 def matches(module: str, pattern: str) -> bool:
@@ -302,6 +314,8 @@ class Summary:
     # The project root relative to the repository root ("" when they are the same): CI
     # formats need repository-relative paths, reports elsewhere are project-relative.
     root: str = ""
+    # (rule, severity, count) of every violation, most frequent first.
+    counts: tuple[tuple[str, str, int], ...] = ()
 
     def repo_path(self, path: str) -> str:
         # An absolute path (a baseline kept outside the project) has no better form.

@@ -23,6 +23,7 @@ from depcheck.model import (
     ExtractionSettings,
     FileFacts,
     GraphSnapshot,
+    Loops,
     Summary,
     Violation,
 )
@@ -47,6 +48,12 @@ class Result:
     cache_note: Optional[str] = None  # why the cache could not be used, for stderr
     parsed: tuple[str, ...] = ()  # modules whose files were parsed in this run, not taken from the cache
     facts: Optional[Callable[[], Mapping[str, FileFacts]]] = field(default=None, repr=False)
+    shown_of: Optional[Result] = field(default=None, repr=False)  # the whole result, when this shows part
+
+    @property
+    def all_violations(self) -> list[Violation]:
+        """Every violation, also those a display limit leaves out (see ``shown``)."""
+        return self.shown_of.all_violations if self.shown_of is not None else self.violations
 
     @property
     def graph(self) -> DependencyGraph:
@@ -58,7 +65,8 @@ class Result:
 
     @property
     def summary(self) -> Summary:
-        errors = sum(1 for v in self.violations if v.severity == ERROR)
+        every = self.all_violations
+        errors = sum(1 for v in every if v.severity == ERROR)
         dependencies = self.dependencies
         if dependencies is None:
             dependencies = self.graph.number_of_edges()
@@ -67,10 +75,21 @@ class Result:
             modules=len(self.project.files),  # every analysed file is one module
             dependencies=dependencies,
             errors=errors,
-            warnings=len(self.violations) - errors,
+            warnings=len(every) - errors,
             seconds=self.seconds,
             notes=tuple(self.notes),
+            counts=_counts(every),
         )
+
+
+def _counts(violations: list[Violation]) -> tuple[tuple[str, str, int], ...]:
+    found: dict[tuple[str, str], int] = {}
+    for violation in violations:
+        found[(violation.rule, violation.severity)] = found.get((violation.rule, violation.severity), 0) + 1
+    # Most frequent first; ties in the order of first appearance, which is the report's (cause first).
+    order = {pair: index for index, pair in enumerate(found)}
+    return tuple((rule, severity, count) for (rule, severity), count in
+                 sorted(found.items(), key=lambda item: (-item[1], order[item[0]])))
 
 
 def extraction_settings(config: Config) -> ExtractionSettings:
@@ -121,19 +140,26 @@ def evaluate(
     """The graph, the sorted violations and the notes of a run, from every file's facts."""
     from depcheck.contracts import check_contracts
     from depcheck.filters.ignores import Ignores, run_filtered
-    from depcheck.rules import run_by_default
+    from depcheck.rules import ordered, run_by_default
 
     graph = build(config, project, facts)
     ignores = Ignores.collect(project.files, facts, config.exceptions)
     violations: list[Violation] = []
     notes: list[str] = list(project.notes)
+    # rule id -> what the rules report with nothing ignored: tells which ignores are used,
+    # and which dependencies explain the loops through them (Rule.explained_by).
     unfiltered: dict[str, list[Violation]] = {}
+    closes: list[tuple[tuple[tuple[str, ...], ...], Loops]] = []
     for rule in run_by_default:
-        findings, found = run_filtered(rule, rule.settings(config), graph, ignores)
+        settings = rule.settings(config)
+        if rule.explained_by:
+            judged = [v for rule_id in rule.explained_by for v in unfiltered.get(rule_id, ())]
+            settings = dataclasses.replace(settings, judged=tuple((v.key, v.chain) for v in judged))
+        findings, found = run_filtered(rule, settings, graph, ignores)
         violations.extend(findings.violations)
         notes.extend(findings.notes)
-        if ignores:
-            unfiltered.setdefault(rule.id, []).extend(found)
+        closes.extend(findings.closes)
+        unfiltered.setdefault(rule.id, []).extend(found if ignores else findings.violations)
     if config.contracts:
         contracted = check_contracts(config, graph, ignores)
         violations.extend(contracted.violations)
@@ -142,8 +168,40 @@ def evaluate(
             unfiltered.setdefault(rule_id, []).extend(found)
     if ignores:
         violations.extend(ignores.unused(unfiltered, config.file_name))
-    violations.sort(key=Violation.sort_key)
-    return graph, violations, notes
+    return graph, attach_closes(ordered(violations), closes), notes
+
+
+def attach_closes(
+    violations: list[Violation], closes: list[tuple[tuple[tuple[str, ...], ...], Loops]]
+) -> list[Violation]:
+    """Each group of loops goes under the first reported violation among those that close them
+    (in report order); loops whose every closing violation is suppressed are accepted with it."""
+    position: dict[tuple[str, ...], int] = {}
+    for index, violation in enumerate(violations):
+        if violation.contract is None:
+            position.setdefault(violation.key, index)
+    result = list(violations)
+    for keys, loops in closes:
+        found = [position[key] for key in keys if key in position]
+        if found:
+            index = min(found)
+            violation = result[index]
+            result[index] = dataclasses.replace(
+                violation, closes=loops, message=f"{violation.message}; {_closing(loops)}"
+            )
+    return result
+
+
+def _closing(loops: Loops) -> str:
+    """``it closes 3 cycles, choreography through events E``: said in the message, so every
+    format tells it."""
+    count = f"at least {loops.total}" if loops.at_least else f"{loops.total}"
+    text = f"it closes {count} cycle{'s' if loops.total != 1 or loops.at_least else ''}"
+    through = sorted({event for events in loops.events for event in events})
+    if through:
+        single = loops.total == 1 and not loops.at_least
+        text += f", {'a ' if single else ''}choreography through events {', '.join(through)}"
+    return text
 
 
 def result_key(config: Config, project: Project, digests: Mapping[str, str]) -> str:
@@ -224,6 +282,30 @@ def filter_baseline(result: Result, baseline: Baseline, update_command: str) -> 
         known = f"{outcome.skipped} known violation{'s' if outcome.skipped != 1 else ''}"
         notes.append(f"{known} in the baseline {baseline.path} not shown (--no-baseline shows them)")
     return dataclasses.replace(result, violations=outcome.violations, notes=notes)
+
+
+def shown(result: Result) -> Result:
+    """The result as reports show it: at most ``max_cycles`` cycle violations (per contract), the
+    shortest, and a note for the rest. Everything else (the exit code, the summary's counts, the
+    baseline) sees every violation."""
+    limit = result.config.max_cycles
+    seen: dict[Optional[str], int] = {}
+    kept: list[Violation] = []
+    for violation in result.violations:
+        if violation.cycle:
+            seen[violation.contract] = seen.get(violation.contract, 0) + 1
+            if seen[violation.contract] > limit:
+                continue
+        kept.append(violation)
+    if len(kept) == len(result.violations):
+        return result
+    notes = list(result.notes)
+    for contract, count in seen.items():
+        if count > limit:
+            where = f"{contract}: " if contract else ""
+            notes.append(f"{where}{count - limit} more cycles not shown (max_cycles = {limit}); "
+                         "cut the cycles above first, or raise max_cycles")
+    return dataclasses.replace(result, violations=kept, notes=notes, shown_of=result)
 
 
 def _component_names(config: Config, modules: list[str]) -> Callable[[str], Optional[str]]:

@@ -1,4 +1,4 @@
-"""depcheck's own elementary-cycle search finds exactly the cycles networkx finds."""
+"""depcheck's own elementary-cycle search finds exactly the cycles networkx finds, shortest first."""
 
 from __future__ import annotations
 
@@ -39,6 +39,7 @@ def test_the_same_cycles_as_networkx_each_once_from_its_smallest_node(graph):
     expected = sorted(canonical(c) for c in nx.simple_cycles(reference))
     found = list(elementary_cycles(as_successors(count, edges)))
     assert all(cycle[0] == min(cycle) for cycle in found)
+    assert found == sorted(found, key=lambda c: (len(c), c))  # shortest first, then in order
     assert sorted(found) == expected
     assert len(set(found)) == len(found)
 
@@ -48,7 +49,8 @@ def test_a_complete_graph_has_every_cycle_and_the_order_is_stable():
     found = list(elementary_cycles(as_successors(8, edges)))
     assert len(found) == 16064  # sum over k of C(8, k) * (k - 1)!
     assert found == list(elementary_cycles(as_successors(8, reversed(edges))))
-    assert found[:3] == [(0, 1), (0, 1, 2), (0, 1, 2, 3)]
+    assert found[:3] == [(0, 1), (0, 2), (0, 3)]  # shortest first, then in order
+    assert [len(c) for c in found] == sorted(len(c) for c in found)
 
 
 def test_acyclic_and_empty_graphs():

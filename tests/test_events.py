@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from depcheck.cli import main
-from tests.conftest import rules_of, run_events, run_json, sites
+from tests.conftest import run_events, run_json, sites
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -39,11 +39,11 @@ def app(toml: str, **files: str) -> dict[str, str]:
 # --------------------------------------------------------------------------- the seed's sagas
 
 
-def test_choreography_is_an_upward_layer_violation_and_a_choreography_cycle(tmp_path):
+def test_choreography_is_one_upward_layer_violation_that_closes_a_choreography_cycle(tmp_path):
     code, doc = run_json(copy_fixture("saga_choreography", tmp_path))
     assert code == 1
-    assert sorted(rules_of(doc)) == ["cycle", "layer"]
-    layer = next(v for v in doc["violations"] if v["rule"] == "layer")
+    (layer,) = doc["violations"]  # one cause, one finding: the loop is listed under it
+    assert layer["rule"] == "layer"
     assert (layer["source"], layer["target"]) == ("shop.customers", "shop.orders")
     consume = [e for e in layer["evidence"] if e["kind"] == "consume"]
     assert consume == [{
@@ -52,15 +52,12 @@ def test_choreography_is_an_upward_layer_violation_and_a_choreography_cycle(tmp_
         "event": "shop.orders.events.OrderCreated",
     }]
     assert "orchestration" in layer["hint"]
-    cycle = next(v for v in doc["violations"] if v["rule"] == "cycle")
-    assert cycle["cycle"] == ["shop.customers", "shop.orders", "shop.customers"]
-    assert cycle["message"].startswith("choreography cycle through events ")
-    for event in ("shop.orders.events.OrderCreated", "shop.customers.events.CreditReserved",
-                  "shop.customers.events.CreditLimitExceeded"):
-        assert event in cycle["message"]
-    assert "orchestration" in cycle["hint"]
-    # The imported event classes are also used (``@subscribe(OrderCreated)``): "use" evidence.
-    assert {e["kind"] for e in cycle["evidence"]} == {"import", "consume", "use"}
+    assert layer["closes"] == [["shop.customers", "shop.orders", "shop.customers"]]
+    assert "closes_total" not in layer  # every loop is listed
+    events = ["shop.customers.events.CreditLimitExceeded", "shop.customers.events.CreditReserved",
+              "shop.orders.events.OrderCreated"]
+    assert layer["closes_events"] == [events]
+    assert layer["message"].endswith("; it closes 1 cycle, a choreography through events " + ", ".join(events))
 
 
 def test_orchestration_is_clean_and_its_catalog_is_complete(tmp_path):
@@ -97,19 +94,16 @@ def test_orchestration_edges_all_point_down(tmp_path):
     assert all(b.startswith(("shop.customers", "shop.shared")) for b in leaving)
 
 
-def test_shared_event_module_with_configured_owners_is_still_a_cycle(tmp_path):
+def test_shared_event_module_with_configured_owners_still_shows_the_choreography(tmp_path):
     code, doc = run_json(copy_fixture("saga_shared_events", tmp_path))
     assert code == 1
-    cycle = next(v for v in doc["violations"] if v["rule"] == "cycle")
-    assert cycle["cycle"] == ["shop.customers", "shop.orders", "shop.customers"]
-    assert "choreography" in cycle["message"]
-    # No import shows it: every hop is an event edge to the configured owner's package module.
-    assert {(e["kind"], e["to"]) for e in cycle["evidence"]} == {
-        ("consume", "shop.orders"), ("consume", "shop.customers"),
-    }
-    layer = next(v for v in doc["violations"] if v["rule"] == "layer")
+    (layer,) = doc["violations"]
     assert layer["message"].startswith("shop.customers.credit consumes an event of shop.orders")
     assert layer["evidence"][0]["event"] == "shop.shared.events.OrderCreated"
+    # No import shows the loop: it runs through event edges to the configured owners' packages.
+    assert layer["closes"] == [["shop.customers", "shop.orders", "shop.customers"]]
+    assert "choreography" in layer["message"]
+    assert set(layer["closes_events"][0]) >= {"shop.shared.events.OrderCreated"}
 
 
 def test_shared_events_without_owners_are_clean(tmp_path):

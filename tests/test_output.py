@@ -35,7 +35,9 @@ def test_text_report_on_the_example_is_readable(shop, capsys, monkeypatch):
     assert "    shop/shared/formatting.py:2:5  shop.shared.formatting -> shop.api.views" in out
     assert "independence shop.customers.accounts imports shop.inventory.stock" in out
     assert "hint: " in out
-    assert out.rstrip().splitlines()[-1].startswith("Found 9 errors in 12 files, 12 modules, 10 dependencies")
+    assert out.rstrip().splitlines()[-1].startswith(
+        "Found 3 errors (layer 2, independence 1) in 12 files, 12 modules, 10 dependencies"
+    )
 
 
 def test_force_color_and_no_color(shop, capsys, monkeypatch):

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from depcheck.model import Violation
-from depcheck.rules import baselinable
+from depcheck.rules import baselinable, ordered
 from depcheck.rules.stale_baseline import stale_entry
 
 BASELINE_VERSION = 1
@@ -139,8 +139,7 @@ def apply_baseline(
             stale.append(entry)
     for entry in stale:
         kept.append(stale_entry(entry.key, baseline.path, entry.line, update_command))
-    kept.sort(key=Violation.sort_key)
-    return BaselineOutcome(kept, skipped, tuple(stale))
+    return BaselineOutcome(ordered(kept), skipped, tuple(stale))
 
 
 def prune_baseline(baseline: Baseline, violations: Iterable[Violation]) -> list[tuple[str, ...]]:

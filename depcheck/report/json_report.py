@@ -30,6 +30,16 @@ def violation_to_json(violation: Violation) -> dict:
             "line": violation.location.line,
             "column": violation.location.column,
         }
+    closes = violation.closes
+    if closes is not None:
+        data["closes"] = [list(loop) for loop in closes.loops]
+        if closes.total > len(closes.loops) or closes.at_least:
+            data["closes_total"] = closes.total
+        if closes.at_least:
+            data["closes_at_least"] = True
+        if any(closes.events):
+            # A loop that runs through events is a choreography: which events, loop by loop.
+            data["closes_events"] = [list(events) for events in closes.events]
     data["evidence"] = [e.to_json() for e in violation.evidence]
     if violation.chain:
         data["chain"] = list(violation.chain)

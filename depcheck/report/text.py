@@ -8,10 +8,20 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.markup import escape
 
-from depcheck.model import ERROR, Evidence, Summary, Violation
+from depcheck.model import ERROR, WARNING, Evidence, Summary, Violation
 
 # Evidence kinds that are uses of an imported name, shown under their import.
 _USE_KINDS = ("call", "use")
+# A screen holds a finding: so many uses under one import, and loops under a violation, are
+# shown; JSON keeps everything.
+USES_SHOWN = 3
+LOOPS_SHOWN = 3
+
+
+def _by_rule(summary: Summary, severity: str) -> str:
+    """`` (layer 2, independence 1)``: how many of each rule, most frequent first."""
+    parts = [f"{rule} {count}" for rule, level, count in summary.counts if level == severity]
+    return escape(f" ({', '.join(parts)})") if parts else ""
 
 
 def _plural(count: int, word: str) -> str:
@@ -61,14 +71,36 @@ def _hops(violation: Violation) -> list[str]:
                 f"    [cyan]{escape(where)}[/]  {escape(evidence.source)} imports "
                 f"{escape(evidence.import_target)}, which leads to {escape(evidence.target)}:"
             )
-            lines.extend(_use(use) for use in enabled[key])
+            lines.extend(_uses(enabled[key]))
             continue
         lines.append(_line(evidence))
         if evidence.kind == "import":
             key = (evidence.file, evidence.line, evidence.source)
             if key not in shown:
                 shown.add(key)
-                lines.extend(_use(use) for use in enabled.get(key, ()))
+                lines.extend(_uses(enabled.get(key, [])))
+    return lines
+
+
+def _uses(uses: list[Evidence]) -> list[str]:
+    lines = [_use(use) for use in uses[:USES_SHOWN]]
+    if len(uses) > USES_SHOWN:
+        lines.append(f"        [dim]… {_plural(len(uses) - USES_SHOWN, 'more use')}[/]")
+    return lines
+
+
+def _closed(violation: Violation) -> list[str]:
+    """The shortest loops the violation closes, and how many more."""
+    closes = violation.closes
+    if closes is None:
+        return []
+    lines = ["    closes:"]  # how many: the message says it
+    for loop, events in list(zip(closes.loops, closes.events))[:LOOPS_SHOWN]:
+        through = "  [dim](choreography)[/]" if events else ""
+        lines.append(f"      {escape(' -> '.join(loop))}{through}")
+    more = closes.total - min(len(closes.loops), LOOPS_SHOWN)
+    if more > 0:
+        lines.append(f"      [dim]… {'at least ' if closes.at_least else ''}{more} more[/]")
     return lines
 
 
@@ -90,7 +122,8 @@ def render(violations: Sequence[Violation], summary: Summary, color: bool) -> st
             loc = violation.location
             where = f"[cyan]{escape(f'{loc.file}:{loc.line}:{loc.column}')}[/]: "
         # One print per violation: rich's per-call cost dominated output with many uses.
-        block = [f"{where}[{style}]{violation.rule}[/] {escape(violation.message)}", *_hops(violation)]
+        block = [f"{where}[{style}]{violation.rule}[/] {escape(violation.message)}", *_hops(violation),
+                 *_closed(violation)]
         if violation.hint:
             block.append(f"    [dim]hint: {escape(violation.hint)}[/]")
         console.print("\n".join(block) + "\n")
@@ -103,13 +136,15 @@ def render(violations: Sequence[Violation], summary: Summary, color: bool) -> st
     elapsed = f"{summary.seconds:.2f}s"
     if summary.errors:
         console.print(
-            f"[bold red]Found {_plural(summary.errors, 'error')}[/]"
-            + (f" and {_plural(summary.warnings, 'warning')}" if summary.warnings else "")
+            f"[bold red]Found {_plural(summary.errors, 'error')}[/]{_by_rule(summary, ERROR)}"
+            + (f" and {_plural(summary.warnings, 'warning')}{_by_rule(summary, WARNING)}"
+               if summary.warnings else "")
             + f" in {scanned} ({elapsed})."
         )
     elif summary.warnings:
         console.print(
-            f"[bold yellow]No errors, {_plural(summary.warnings, 'warning')}[/] in {scanned} ({elapsed})."
+            f"[bold yellow]No errors, {_plural(summary.warnings, 'warning')}[/]{_by_rule(summary, WARNING)} "
+            f"in {scanned} ({elapsed})."
         )
     else:
         console.print(f"[bold green]No violations[/] in {scanned} ({elapsed}).")

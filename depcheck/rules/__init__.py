@@ -8,7 +8,9 @@ its docs in the README's rules table).
 
 from __future__ import annotations
 
-from depcheck.model import HOMEPAGE
+from collections.abc import Iterable
+
+from depcheck.model import ERROR, HOMEPAGE, Location, Violation
 from depcheck.rules import (
     allowed,
     cycle,
@@ -29,26 +31,28 @@ from depcheck.rules.base import FILTER, GRAPH, Findings, Rule, RuleDoc
 
 __all__ = [
     "FILTER", "GRAPH", "REGISTRY", "Findings", "Rule", "RuleDoc", "baselinable", "by_id", "doc",
-    "exception_ids", "run_by_default", "suppressible_ids",
+    "exception_ids", "ordered", "run_by_default", "suppressible_ids",
 ]
 
+# In the order findings are reported (errors before warnings, then this order) and rules run:
+# a rule runs after the rules that explain its findings (Rule.explained_by).
 REGISTRY: dict[str, Rule] = {
     rule.key: rule
     for rule in (
+        parse_error.RULE,
         layer.RULE,
         independence.RULE,
-        cycle.RULE,
         forbidden.RULE,
         protected.RULE,
         allowed.RULE,
         exhaustive.RULE,
+        cycle.RULE,
+        stale_baseline.RULE,
         event_not_published.RULE,
         event_not_consumed.RULE,
         event_no_owner.RULE,
         unused_config.RULE,
-        parse_error.RULE,
         unused_ignore.RULE,
-        stale_baseline.RULE,
     )
 }
 
@@ -88,6 +92,24 @@ def exception_ids() -> tuple[str, ...]:
 def baselinable(rule_id: str) -> bool:
     rule = _BY_ID.get(rule_id)
     return rule is None or rule.baselinable
+
+
+_POSITION = {rule_id: position for position, rule_id in enumerate(_BY_ID)}
+
+
+def ordered(violations: Iterable[Violation]) -> list[Violation]:
+    """Cause first: errors before warnings, then by rule (registry order), then by location;
+    cycles shortest first, then by their components."""
+
+    def key(violation: Violation) -> tuple:
+        loc = violation.location or Location("", 0, 0)
+        where = (len(violation.cycle), violation.cycle) if violation.cycle else ()
+        return (
+            violation.severity != ERROR, _POSITION.get(violation.rule, len(_POSITION)), violation.rule,
+            where, loc.file, loc.line, loc.column, violation.key,
+        )
+
+    return sorted(violations, key=key)
 
 
 # Run on every check, with settings from the config; the contract-only rules run from contracts.

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, TypeVar
 
 from depcheck.config import Config
-from depcheck.model import Evidence, Location, Violation
+from depcheck.model import Evidence, Location, Loops, Violation
 
 if TYPE_CHECKING:
     from depcheck.graph import Adjacency, GraphView
@@ -39,10 +39,16 @@ class RuleDoc:
     help: str
 
 
+Key = tuple[str, ...]
+
+
 @dataclass
 class Findings:
     violations: list[Violation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Loops that run through dependencies other rules report: (the keys of those violations,
+    # the loops); they go under the first of those violations that is reported.
+    closes: list[tuple[tuple[Key, ...], Loops]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,10 @@ class Rule(Generic[Settings]):
     check: Optional[Callable[[GraphView, Settings], Findings]] = None  # None for filter-stage rules
     stage: str = GRAPH
     name: str = ""  # registry key; "" = the id
+    # The rules whose findings explain this rule's: it runs after them and its settings'
+    # ``judged`` field receives their findings (the cycle rule: loops through a reported
+    # upward dependency are listed under it).
+    explained_by: tuple[str, ...] = ()
     suppressible: bool = True  # a suppression comment naming its id can hide its findings
     judges_dependencies: bool = False  # [[exceptions]] apply; its findings name two components
     baselinable: bool = True  # ``depcheck baseline`` may accept its findings

@@ -1,22 +1,28 @@
 """**cycle**: components that depend on each other in a loop.
 
-Each elementary cycle is reported once, starting from its alphabetically
-first component, with every hop's evidence and the hop with the fewest
-dependency sites named as the cheapest to cut. A cycle that runs through a
-publish or consume edge is a *choreography* cycle.
+One cause, one finding: a loop that runs through a dependency another rule
+reports (an upward or sibling dependency, a forbidden one) is that
+violation's consequence, listed under it (``Violation.closes``), not a finding
+of its own. Every other loop is a cycle violation: each elementary cycle once,
+shortest first, starting from its alphabetically first component, with every
+hop's evidence and the hop with the fewest dependency sites named as the
+cheapest to cut. A cycle that runs through a publish or consume edge is a
+*choreography* cycle.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from depcheck.config import Config
-from depcheck.model import ERROR, Evidence, Violation
+from depcheck.model import ERROR, Evidence, Loops, Violation
 from depcheck.rules.base import (
     Components,
     Findings,
+    Key,
     Rule,
     RuleDoc,
     chain_evidence,
@@ -38,7 +44,10 @@ class CycleSettings:
     acyclic: Optional[tuple[str, ...]] = None  # the components; None = the layers' (or packages' children)
     layers: tuple[tuple[str, ...], ...] = ()  # to tell which hop of a loop goes against them
     packages: tuple[str, ...] = ()
-    max_cycles: int = 20
+    max_cycles: int = 20  # how many loops to list under a violation that closes them
+    # (key, chain) of the dependencies other rules report this run: loops through them are
+    # theirs to list (see Rule.explained_by), filled in by the pipeline.
+    judged: tuple[tuple[Key, tuple[str, ...]], ...] = ()
 
     @classmethod
     def of(cls, config: Config) -> CycleSettings:
@@ -59,57 +68,75 @@ class CycleSettings:
 
 
 def elementary_cycles(successors: Mapping[int, Iterable[int]]) -> Iterator[tuple[int, ...]]:
-    """Every elementary cycle once, as a tuple starting at its smallest node.
+    """Every elementary cycle once, shortest first, then in lexicographic order; each cycle
+    starts at its smallest node.
 
-    Johnson's algorithm (1975): for each start node ``s`` in increasing order,
-    walk the graph of nodes ``>= s`` from ``s``; a node that cannot currently
-    lead back to ``s`` stays blocked until a cycle through one of its
-    successors is found, so the work per cycle is bounded. Neighbours are
-    visited in increasing order, so the order of the cycles is deterministic.
-    Written here rather than imported: networkx's import alone costs more than
-    a whole cached run, and the component graphs searched are small.
+    For each length k, a depth-first search from each start node ``s`` walks only
+    nodes greater than ``s`` (so each cycle is found once, from its smallest node)
+    and only as deep as it can still close: a node is entered only if its distance
+    back to ``s`` fits in the steps left. Callers stop the generator when they have
+    enough, so a dense graph's exponentially many cycles are never all built.
+    Written here rather than imported: networkx's import alone costs more than a
+    whole cached run, and the component graphs searched are small.
     """
     graph = {v: sorted(set(ws)) for v, ws in successors.items()}
-    for start in sorted(graph):
-        blocked = {start}
-        waiting: dict[int, set[int]] = {}  # w -> nodes to unblock once w is unblocked
-        path = [start]
-        # One frame per node on the path: its remaining successors, and whether a
-        # cycle back to ``start`` was found through it.
-        frames = [(iter([w for w in graph[start] if w >= start]), [False])]
-        while frames:
-            successors_left, found = frames[-1]
-            for w in successors_left:
-                if w == start:
-                    yield tuple(path)
-                    found[0] = True
-                elif w not in blocked:
+    nodes = sorted(set(graph) | {w for ws in graph.values() for w in ws})
+    for w in nodes:
+        graph.setdefault(w, [])
+    back: dict[int, list[int]] = {v: [] for v in nodes}
+    for v, ws in graph.items():
+        for w in ws:
+            back[w].append(v)
+    # distance[s][v]: fewest steps from v back to s through nodes >= s.
+    distance: dict[int, dict[int, int]] = {}
+    for start in nodes:
+        seen = {start: 0}
+        frontier = [start]
+        while frontier:
+            following = []
+            for v in frontier:
+                for u in back[v]:
+                    if u >= start and u not in seen:
+                        seen[u] = seen[v] + 1
+                        following.append(u)
+            frontier = following
+        distance[start] = seen
+    longest = len(nodes)
+    for length in range(2, longest + 1):
+        for start in nodes:
+            to_start = distance[start]
+            if len(to_start) < length:
+                continue  # fewer than ``length`` nodes can reach back: no cycle that long
+            path = [start]
+            on_path = {start}
+            frames = [iter(graph[start])]
+            while frames:
+                for w in frames[-1]:
+                    steps_left = length - len(path)
+                    if w == start:
+                        if steps_left == 0:
+                            yield tuple(path)
+                        continue
+                    if w < start or w in on_path or steps_left == 0:
+                        continue
+                    if to_start.get(w, longest + 1) > steps_left:
+                        continue
                     path.append(w)
-                    blocked.add(w)
-                    frames.append((iter([x for x in graph.get(w, ()) if x >= start]), [False]))
+                    on_path.add(w)
+                    frames.append(iter(graph[w]))
                     break
-            else:
-                frames.pop()
-                node = path.pop()
-                if found[0]:
-                    if frames:
-                        frames[-1][1][0] = True
-                    release = [node]
-                    while release:
-                        u = release.pop()
-                        if u in blocked:
-                            blocked.discard(u)
-                            release.extend(waiting.pop(u, ()))
                 else:
-                    for w in graph.get(node, ()):
-                        if w >= start:
-                            waiting.setdefault(w, set()).add(node)
+                    frames.pop()
+                    on_path.discard(path.pop())
 
 
-def component_hops(view: GraphView, components: Components) -> dict[tuple[str, str], list[tuple[str, ...]]]:
+Hops = dict[tuple[str, str], list[tuple[str, ...]]]
+
+
+def component_hops(view: GraphView, components: Components) -> Hops:
     """Per pair of components: every direct module edge between them, else the first indirect
     chain (through modules of no component) found."""
-    direct: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+    direct: Hops = {}
     indirect: dict[tuple[str, str], tuple[str, ...]] = {}
     for name, _, target, path in component_dependencies(view, components):
         if len(path) == 2:
@@ -121,27 +148,60 @@ def component_hops(view: GraphView, components: Components) -> dict[tuple[str, s
     return hops
 
 
+def _judged_hops(hops: Hops, settings: CycleSettings) -> dict[tuple[str, str], list[Key]]:
+    """The hops every dependency of which another rule reports, with those violations' keys.
+
+    Only a hop that is judged whole stands for its loops: were one of its dependencies not
+    reported, fixing the reported ones would leave the loop, now unexplained."""
+    chains: dict[tuple[str, ...], Key] = {}
+    for key, chain in settings.judged:
+        chains.setdefault(chain, key)
+    judged = {}
+    for pair, paths in hops.items():
+        keys = [chains[path] for path in paths if path in chains]
+        if len(keys) == len(paths):
+            judged[pair] = keys
+    return judged
+
+
+def _search(pairs: Iterable[tuple[str, str]], names: list[str]) -> Iterator[tuple[str, ...]]:
+    index = {n: i for i, n in enumerate(names)}
+    successors: dict[int, list[int]] = {i: [] for i in range(len(names))}
+    for a, b in pairs:
+        successors[index[a]].append(index[b])
+    # Nodes numbered in name order: each cycle starts at its alphabetically first component.
+    for found in elementary_cycles(successors):
+        yield tuple(names[i] for i in found)
+
+
 def check(view: GraphView, settings: CycleSettings) -> Findings:
     findings = Findings()
-    hops = component_hops(view, Components(settings.components(view.modules)))
+    components = Components(settings.components(view.modules))
+    hops = component_hops(view, components)
     if not hops:
         return findings
     names = sorted({n for pair in hops for n in pair})
-    index = {n: i for i, n in enumerate(names)}
-    successors: dict[int, list[int]] = {i: [] for i in range(len(names))}
-    for a, b in hops:
-        successors[index[a]].append(index[b])
-    # Nodes numbered in name order: each cycle comes out starting at its
-    # alphabetically first component, and the search order is deterministic.
-    cycles: list[tuple[str, ...]] = []
-    exhausted = True
-    for found in elementary_cycles(successors):
-        if len(cycles) >= CYCLE_SEARCH_LIMIT:
-            exhausted = False
-            break
-        cycles.append(tuple(names[i] for i in found))
-    cycles.sort(key=lambda c: (len(c), c))
+    judged = _judged_hops(hops, settings)
 
+    def sites(a: str, b: str) -> int:
+        # An indirect hop is cut at its first step, so count only that step's sites.
+        paths = hops[(a, b)]
+        if len(paths[0]) == 2:
+            return sum(len(view.adjacency[p[0]][p[1]]) for p in paths)
+        return len(view.adjacency[paths[0][0]][paths[0][1]])
+
+    def hop_evidence(a: str, b: str) -> list[Evidence]:
+        return [e for path in hops[(a, b)] for e in chain_evidence(view.adjacency, path)]
+
+    # Loops none of whose hops another rule reports: each is a cycle violation.
+    standalone = [pair for pair in hops if pair not in judged]
+    cycles = list(itertools.islice(_search(standalone, names), CYCLE_SEARCH_LIMIT + 1))
+    if len(cycles) > CYCLE_SEARCH_LIMIT:
+        cycles.pop()
+        findings.notes.append(
+            f"stopped looking for cycles after {CYCLE_SEARCH_LIMIT}: the components are too tangled to "
+            "list every loop; cut the cycles shown first"
+        )
     rank = {name: i for i, layer in enumerate(settings.layers) for name in layer}
     ranked = Components(rank)
 
@@ -150,28 +210,20 @@ def check(view: GraphView, settings: CycleSettings) -> Findings:
         a, b = ranked.of(source), ranked.of(target)
         return a is not None and b is not None and a != b and rank[b] <= rank[a]
 
-    for cycle in cycles[: settings.max_cycles]:
+    for cycle in cycles:
         loop = (*cycle, cycle[0])
         evidence: list[Evidence] = []
         cost: list[tuple[int, str, str]] = []
-        cut_evidence: dict[tuple[str, str], tuple[Evidence, ...]] = {}
         for a, b in zip(loop, loop[1:]):
-            hop_evidence = [e for path in hops[(a, b)] for e in chain_evidence(view.adjacency, path)]
-            cut_evidence[(a, b)] = tuple(hop_evidence)
-            evidence.extend(hop_evidence)
-            # An indirect hop is cut at its first step, so count only that step's sites.
-            first = hops[(a, b)][0]
-            sites = sum(len(view.adjacency[p[0]][p[1]]) for p in hops[(a, b)]) if len(first) == 2 \
-                else len(view.adjacency[first[0]][first[1]])
-            cost.append((sites, a, b))
+            evidence.extend(hop_evidence(a, b))
+            cost.append((sites(a, b), a, b))
         # With layers declared, the hop to cut is one that goes against them.
         upward = [c for c in cost if against_layers(c[1], c[2])]
-        sites, cut_a, cut_b = min(upward or cost)
+        count, cut_a, cut_b = min(upward or cost)
         events = sorted({e.event for e in evidence if e.event})
-        choreography = any(e.kind in ("publish", "consume") for e in evidence)
         message = f"components depend on each other in a loop: {' -> '.join(loop)}"
-        hint = f"cheapest to cut: {cut_a} -> {cut_b} ({plural(sites, 'dependency site')})"
-        if choreography:
+        hint = f"cheapest to cut: {cut_a} -> {cut_b} ({plural(count, 'dependency site')})"
+        if any(e.kind in ("publish", "consume") for e in evidence):
             message = f"choreography cycle through events {', '.join(events)}: {' -> '.join(loop)}"
             hint += (
                 "; to keep the hierarchy, use orchestration: let the lower component define "
@@ -182,20 +234,56 @@ def check(view: GraphView, settings: CycleSettings) -> Findings:
                 rule=RULE.id,
                 severity=ERROR,
                 message=message,
-                location=location(cut_evidence[(cut_a, cut_b)]),
+                location=location(tuple(hop_evidence(cut_a, cut_b))),
                 cycle=loop,
                 evidence=tuple(evidence),
                 hint=hint,
             )
         )
-    hidden = len(cycles) - settings.max_cycles
-    if hidden > 0 or not exhausted:
-        amount = f"{hidden}" if exhausted else f"at least {max(hidden, 1)}"
-        findings.notes.append(
-            f"{amount} more cycles not shown (max_cycles = {settings.max_cycles}); "
-            "cut the cycles above first, or raise max_cycles"
-        )
+    if judged:
+        findings.closes = _closed(hops, judged, names, sites, hop_evidence, settings.max_cycles)
     return findings
+
+
+def _closed(
+    hops: Hops,
+    judged: dict[tuple[str, str], list[Key]],
+    names: list[str],
+    sites: Callable[[str, str], int],
+    hop_evidence: Callable[[str, str], list[Evidence]],
+    listed: int,
+) -> list[tuple[tuple[Key, ...], Loops]]:
+    """Each loop through a judged hop goes under the violations of one of them: the one with
+    the fewest dependency sites (the cheapest to fix), so no loop is listed twice."""
+    found: dict[tuple[str, str], list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+    totals: dict[tuple[str, str], int] = {}
+    complete = True
+    searched = 0
+    for cycle in _search(hops, names):
+        loop = (*cycle, cycle[0])
+        steps = [pair for pair in zip(loop, loop[1:]) if pair in judged]
+        if not steps:
+            continue  # a standalone loop, reported as a cycle
+        searched += 1
+        if searched > CYCLE_SEARCH_LIMIT:
+            complete = False
+            break
+        cut = min(steps, key=lambda pair: (sites(*pair), pair))
+        totals[cut] = totals.get(cut, 0) + 1
+        entries = found.setdefault(cut, [])
+        if len(entries) < listed:
+            events = sorted({
+                e.event for a, b in zip(loop, loop[1:]) for e in hop_evidence(a, b)
+                if e.event and e.kind in ("publish", "consume")
+            })
+            entries.append((loop, tuple(events)))
+    return [
+        (tuple(judged[cut]), Loops(
+            tuple(loop for loop, _ in entries), tuple(events for _, events in entries),
+            totals[cut], at_least=not complete,
+        ))
+        for cut, entries in sorted(found.items())
+    ]
 
 
 RULE = Rule(
@@ -211,4 +299,5 @@ RULE = Rule(
     settings=CycleSettings.of,
     check=check,
     judges_dependencies=True,
+    explained_by=("layer", "independence", "forbidden"),
 )
