@@ -556,26 +556,28 @@ class ResultCache:
             self._codec = codec(tuple[Violation, ...], sharing=self.sharing)
         return self._codec
 
-    def load(self, key: str) -> Optional[tuple[list[Violation], list[str], int]]:
+    def load(self, key: str) -> Optional[tuple[list[Violation], list[str], int, tuple[Violation, ...]]]:
         stored = _read(self.directory / self.name)
-        if type(stored) is not list or len(stored) != 4 or stored[0] != key:
+        if type(stored) is not list or len(stored) != 5 or stored[0] != key:
             return None
-        _, violations, notes, dependencies = stored
+        _, violations, notes, dependencies, hidden = stored
         if type(notes) is not list or any(type(n) is not str for n in notes):
             return None
         if type(dependencies) is not int:
             return None
         try:
             with self.sharing.on():
-                return list(self.codec[1](violations)), list(notes), dependencies
+                decoded = self.codec[1](violations)
+            return list(decoded), list(notes), dependencies, tuple(self.codec[1](hidden))
         except (CacheError, TypeError, ValueError):
             return None
 
-    def save(self, key: str, violations: list[Violation], notes: list[str], dependencies: int) -> None:
+    def save(self, key: str, violations: list[Violation], notes: list[str], dependencies: int,
+             hidden: tuple[Violation, ...] = ()) -> None:
         prepare(self.directory)
         with self.sharing.on():
             plain = self.codec[0](tuple(violations))
-        _write(self.directory, self.name, (key, plain, tuple(notes), dependencies))
+        _write(self.directory, self.name, (key, plain, tuple(notes), dependencies, self.codec[0](hidden)))
 
 
 # --------------------------------------------------------------------------- loading facts

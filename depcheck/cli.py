@@ -347,7 +347,7 @@ def _run_baseline(args: argparse.Namespace) -> int:
         if not path.exists():
             raise UsageError(f"{path}: no baseline to prune; create one with 'depcheck baseline'")
         old = _read_baseline(config, path)
-        keys = prune_baseline(old, result.violations)
+        keys = prune_baseline(old, result.violations, result.hidden)
         message = f"removed {len(old.entries) - len(keys)} fixed entries, {len(keys)} left"
     else:
         keys = [v.key for v in baselined(result.violations)]

@@ -120,8 +120,9 @@ def check_contracts(config: Config, graph: DependencyGraph, ignores: Ignores) ->
             result, unfiltered = run_filtered(rule, settings, graph, own, within)
             tagged.extend(result.violations)
             findings.notes.extend(f"{contract.name}: {note}" for note in result.notes)
-            if ignores and rule is not exhaustive.RULE:
-                findings.unfiltered.setdefault(rule.id, []).extend(unfiltered)
+            if rule is not exhaustive.RULE:
+                tagged_unfiltered = [dataclasses.replace(v, contract=contract.name) for v in unfiltered]
+                findings.unfiltered.setdefault(rule.id, []).extend(tagged_unfiltered)
         findings.violations.extend(dataclasses.replace(v, contract=contract.name) for v in tagged)
         findings.violations.extend(
             unmatched_ignores(contract.ignore_imports, contract.name, contract.line, graph, config.file_name)

@@ -200,18 +200,13 @@ def _walk_package(
     if not _inside(top, root):
         return
     top_rel = top.resolve().relative_to(root).as_posix()
-    # (directory, its path parts below top, whether its parent is a regular package)
-    stack: list[tuple[str, tuple[str, ...], bool]] = [(str(top), (), False)]
+    # A directory without __init__.py is a namespace portion, also inside a regular package:
+    # Python imports ``flask.sansio.app`` from flask/sansio/app.py, so it is analysed (grimp
+    # leaves such folders out; tests/test_grimp_parity.py compares everything else).
+    stack: list[tuple[str, tuple[str, ...]]] = [(str(top), ())]
     while stack:
-        directory, rel_dir, in_regular = stack.pop()
+        directory, rel_dir = stack.pop()
         entries = listings.entries(directory)
-        regular = any(name == "__init__.py" and not is_dir for name, is_dir, _ in entries)
-        if in_regular and not regular:
-            # Inside a regular package, a directory without __init__.py is not
-            # imported under the package's name (typically a test folder run by
-            # pytest from its own root), so it is not part of the package; above
-            # the first regular package, namespace packages are walked.
-            continue
         prefix = ".".join((package, *rel_dir))
         rel_root = "/".join((top_rel, *rel_dir)) if top_rel != "." else "/".join(rel_dir) or "."
         subdirs = []
@@ -249,4 +244,4 @@ def _walk_package(
                     continue
             found[module] = SourceFile(module, rel, is_package)
         for name in reversed(subdirs):
-            stack.append((os.path.join(directory, name), (*rel_dir, name), regular))
+            stack.append((os.path.join(directory, name), (*rel_dir, name)))

@@ -276,16 +276,23 @@ class Violation:
         """Identity by meaning, not position: survives line shifts and unrelated edits.
 
         A rule that judges a dependency leaves ``identity`` empty: the rule, the components
-        and the modules (and events) of the chain, or of the loop, identify it. Two contracts can find the
-        same dependency; each finding is its own."""
-        events = tuple(sorted({e.event for e in self.evidence if e.event}))
+        and the modules (and events) of the chain, or of the loop, identify it. Two contracts
+        can find the same dependency; each finding is its own."""
+        base, events, suffix = self.key_parts()
+        return (*base, *events, *suffix)
+
+    def key_parts(self) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """The key as (what depends on what, the events its sites carry, the contract).
+
+        A baseline matches on the first and last part: the events are sites of the same
+        dependency, as a second import of it is, so losing one must not make it new."""
+        suffix = ("contract", self.contract) if self.contract is not None else ()
         if self.identity:
-            meaning = self.identity
-        elif self.cycle:
-            meaning = (self.rule, *self.cycle, *events)
-        else:
-            meaning = (self.rule, self.source or "", self.target or "", *self.chain, *events)
-        return (*meaning, "contract", self.contract) if self.contract is not None else meaning
+            return self.identity, (), suffix
+        events = tuple(sorted({e.event for e in self.evidence if e.event}))
+        if self.cycle:
+            return (self.rule, *self.cycle), events, suffix
+        return (self.rule, self.source or "", self.target or "", *self.chain), events, suffix
 
     @property
     def fingerprint(self) -> str:

@@ -49,6 +49,7 @@ class Result:
     parsed: tuple[str, ...] = ()  # modules whose files were parsed in this run, not taken from the cache
     facts: Optional[Callable[[], Mapping[str, FileFacts]]] = field(default=None, repr=False)
     shown_of: Optional[Result] = field(default=None, repr=False)  # the whole result, when this shows part
+    hidden: tuple[Violation, ...] = ()  # found by the rules, hidden by suppressions and exceptions
 
     @property
     def all_violations(self) -> list[Violation]:
@@ -136,8 +137,9 @@ def load_graph(
 
 def evaluate(
     config: Config, project: Project, facts: Mapping[str, FileFacts]
-) -> tuple[DependencyGraph, list[Violation], list[str]]:
-    """The graph, the sorted violations and the notes of a run, from every file's facts."""
+) -> tuple[DependencyGraph, list[Violation], list[str], tuple[Violation, ...]]:
+    """The graph, the violations (cause first), the notes of a run, from every file's facts,
+    and what the rules found but suppressions and exceptions hide."""
     from depcheck.contracts import check_contracts
     from depcheck.filters.ignores import Ignores, run_filtered
     from depcheck.rules import ordered, run_by_default
@@ -168,7 +170,24 @@ def evaluate(
             unfiltered.setdefault(rule_id, []).extend(found)
     if ignores:
         violations.extend(ignores.unused(unfiltered, config.file_name))
-    return graph, attach_closes(ordered(violations), closes), notes
+    return graph, attach_closes(ordered(violations), closes), notes, _hidden(violations, unfiltered)
+
+
+def _hidden(reported: list[Violation], unfiltered: Mapping[str, list[Violation]]) -> tuple[Violation, ...]:
+    """What the rules found but ignores hide, as bare identities (no evidence): a baseline entry
+    they match is not stale."""
+    count: dict[tuple[str, ...], int] = {}
+    for violation in reported:
+        count[violation.key] = count.get(violation.key, 0) + 1
+    hidden = []
+    for found in unfiltered.values():
+        for violation in found:
+            if count.get(violation.key, 0) > 0:
+                count[violation.key] -= 1
+                continue
+            # Evidence only adds events to the key, which baselines match without.
+            hidden.append(dataclasses.replace(violation, evidence=(), closes=None, message="", hint=""))
+    return tuple(hidden)
 
 
 def attach_closes(
@@ -250,20 +269,21 @@ def run(
     key = result_key(config, project, table.digests) if results is not None else ""
     cached = results.load(key) if results is not None else None
     if cached is not None:
-        violations, notes, dependencies = cached
+        violations, notes, dependencies, hidden = cached
         return Result(
             config, project, None, violations, notes, time.perf_counter() - started,
             dependencies=dependencies, cache_note=note, parsed=tuple(table.parsed), facts=table.facts,
+            hidden=hidden,
         )
-    graph, violations, notes = evaluate(config, project, table.facts())
+    graph, violations, notes, hidden = evaluate(config, project, table.facts())
     if results is not None and note is None:
         try:
-            results.save(key, violations, notes, graph.number_of_edges())
+            results.save(key, violations, notes, graph.number_of_edges(), hidden)
         except OSError as exc:
             note = _cache_note(directory, exc)
     return Result(
         config, project, graph, violations, notes, time.perf_counter() - started,
-        cache_note=note, parsed=tuple(table.parsed),
+        cache_note=note, parsed=tuple(table.parsed), hidden=hidden,
     )
 
 
@@ -276,7 +296,7 @@ def filter_baseline(result: Result, baseline: Baseline, update_command: str) -> 
     """The result without the violations ``baseline`` knows, plus its stale entries as errors."""
     from depcheck.filters.baseline import apply_baseline
 
-    outcome = apply_baseline(result.violations, baseline, update_command)
+    outcome = apply_baseline(result.violations, baseline, update_command, result.hidden)
     notes = list(result.notes)
     if outcome.skipped:
         known = f"{outcome.skipped} known violation{'s' if outcome.skipped != 1 else ''}"

@@ -15,11 +15,15 @@ from tests.conftest import run_json, write_project
 CONFIG = '[tool.depcheck]\npackages = ["app"]\n'
 
 
-def modules(root) -> list[str]:
+def cli_out(argv: list[str]) -> str:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        assert main(["graph", str(root)]) == 0
-    return json.loads(out.getvalue())["nodes"]
+        assert main(argv) == 0
+    return out.getvalue()
+
+
+def modules(root) -> list[str]:
+    return json.loads(cli_out(["graph", str(root)]))["nodes"]
 
 
 def test_package_directory_wins_over_a_same_named_module(tmp_path):
@@ -30,9 +34,15 @@ def test_package_directory_wins_over_a_same_named_module(tmp_path):
     assert doc["summary"]["files"] == 2
 
 
-def test_folders_without_init_inside_a_package_are_not_modules(tmp_path):
-    write_project(tmp_path, {"pyproject.toml": CONFIG, "app/__init__.py": "", "app/tests/test_x.py": "import app\n"})
-    assert modules(tmp_path) == ["app"]
+def test_folders_without_init_inside_a_package_are_namespace_portions(tmp_path):
+    # Python imports app.sansio.core from app/sansio/core.py (flask ships such a folder): a module.
+    write_project(tmp_path, {
+        "pyproject.toml": CONFIG, "app/__init__.py": "", "app/main.py": "from .sansio.core import App\n",
+        "app/sansio/core.py": "import app\n", "app/sansio/deep/more.py": "",
+    })
+    assert modules(tmp_path) == ["app", "app.main", "app.sansio.core", "app.sansio.deep.more"]
+    graph = json.loads(cli_out(["graph", str(tmp_path)]))
+    assert {"from": "app.main", "to": "app.sansio.core"}.items() <= graph["edges"][0].items()
 
 
 def test_namespace_top_level_package(tmp_path):

@@ -9,7 +9,6 @@ so the baseline only shrinks.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -119,35 +118,77 @@ def _entry_lines(text: str) -> dict[tuple[str, ...], int]:
     return found
 
 
+class _Entries:
+    """The baseline's entries, each matched by at most one violation.
+
+    An entry matches a violation with the same dependency (``Violation.key_parts``: rule,
+    components, chain or loop, contract) whatever events are listed between them."""
+
+    def __init__(self, entries: Iterable[BaselineEntry]) -> None:
+        self.entries = list(entries)
+        self.free: dict[tuple[str, ...], list[int]] = {}  # every prefix of an entry -> entries
+        for index, entry in enumerate(self.entries):
+            for end in range(1, len(entry.key) + 1):
+                self.free.setdefault(entry.key[:end], []).append(index)
+        self.used: set[int] = set()
+
+    def take(self, violation: Violation) -> bool:
+        """Mark the first free entry that matches ``violation`` used; whether there was one."""
+        base, _, suffix = violation.key_parts()
+        for index in self.free.get(base, ()):
+            if index not in self.used and _same_dependency(self.entries[index].key, base, suffix, violation):
+                self.used.add(index)
+                return True
+        return False
+
+    def unused(self) -> list[BaselineEntry]:
+        return [entry for index, entry in enumerate(self.entries) if index not in self.used]
+
+
+def _same_dependency(key: tuple[str, ...], base: tuple[str, ...], suffix: tuple[str, ...],
+                     violation: Violation) -> bool:
+    """Whether an entry's ``key`` (which starts with ``base``) is about the violation's dependency."""
+    if len(key) < len(base) + len(suffix):
+        return False
+    if suffix:
+        return key[len(key) - len(suffix):] == suffix
+    if len(key) - len(base) >= 2 and key[-2] == "contract":
+        return False  # a contract's finding about the same dependency
+    # Identity-keyed findings (a file's parse error, an unused ignore) match exactly.
+    return not violation.identity or len(key) == len(base)
+
+
 def apply_baseline(
-    violations: Iterable[Violation], baseline: Baseline, update_command: str
+    violations: Iterable[Violation], baseline: Baseline, update_command: str,
+    hidden: Iterable[Violation] = (),
 ) -> BaselineOutcome:
-    """Drop violations the baseline knows; each entry that matches none is a stale-baseline error."""
-    remaining = Counter(entry.key for entry in baseline.entries)
+    """Drop violations the baseline knows; each entry that matches none is a stale-baseline error.
+
+    ``hidden`` are the violations the rules found but suppressions or exceptions hide: an entry
+    they match is not stale (the violation is there, only not reported), so adding a
+    suppression never makes the baseline fail."""
+    entries = _Entries(baseline.entries)
     kept: list[Violation] = []
     skipped = 0
     for violation in violations:
-        if baselinable(violation.rule) and remaining[violation.key] > 0:
-            remaining[violation.key] -= 1
+        if baselinable(violation.rule) and entries.take(violation):
             skipped += 1
         else:
             kept.append(violation)
-    stale = []
-    for entry in baseline.entries:
-        if remaining[entry.key] > 0:
-            remaining[entry.key] -= 1
-            stale.append(entry)
+    for violation in hidden:
+        if baselinable(violation.rule):
+            entries.take(violation)
+    stale = entries.unused()
     for entry in stale:
         kept.append(stale_entry(entry.key, baseline.path, entry.line, update_command))
     return BaselineOutcome(ordered(kept), skipped, tuple(stale))
 
 
-def prune_baseline(baseline: Baseline, violations: Iterable[Violation]) -> list[tuple[str, ...]]:
-    """The baseline's keys that still match a violation: pruning never adds an entry."""
-    remaining = Counter(v.key for v in baselined(violations))
-    kept = []
-    for entry in baseline.entries:
-        if remaining[entry.key] > 0:
-            remaining[entry.key] -= 1
-            kept.append(entry.key)
-    return kept
+def prune_baseline(
+    baseline: Baseline, violations: Iterable[Violation], hidden: Iterable[Violation] = ()
+) -> list[tuple[str, ...]]:
+    """The baseline's keys that still match a violation (found or hidden): pruning never adds one."""
+    entries = _Entries(baseline.entries)
+    for violation in (*baselined(violations), *baselined(hidden)):
+        entries.take(violation)
+    return [entry.key for index, entry in enumerate(entries.entries) if index in entries.used]

@@ -12,6 +12,7 @@ cheapest to cut. A cycle that runs through a publish or consume edge is a
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -183,6 +184,7 @@ def check(view: GraphView, settings: CycleSettings) -> Findings:
     names = sorted({n for pair in hops for n in pair})
     judged = _judged_hops(hops, settings)
 
+    @functools.cache
     def sites(a: str, b: str) -> int:
         # An indirect hop is cut at its first step, so count only that step's sites.
         paths = hops[(a, b)]
@@ -190,8 +192,9 @@ def check(view: GraphView, settings: CycleSettings) -> Findings:
             return sum(len(view.adjacency[p[0]][p[1]]) for p in paths)
         return len(view.adjacency[paths[0][0]][paths[0][1]])
 
-    def hop_evidence(a: str, b: str) -> list[Evidence]:
-        return [e for path in hops[(a, b)] for e in chain_evidence(view.adjacency, path)]
+    @functools.cache
+    def hop_evidence(a: str, b: str) -> tuple[Evidence, ...]:
+        return tuple(e for path in hops[(a, b)] for e in chain_evidence(view.adjacency, path))
 
     # Loops none of whose hops another rule reports: each is a cycle violation.
     standalone = [pair for pair in hops if pair not in judged]
@@ -234,7 +237,7 @@ def check(view: GraphView, settings: CycleSettings) -> Findings:
                 rule=RULE.id,
                 severity=ERROR,
                 message=message,
-                location=location(tuple(hop_evidence(cut_a, cut_b))),
+                location=location(hop_evidence(cut_a, cut_b)),
                 cycle=loop,
                 evidence=tuple(evidence),
                 hint=hint,
@@ -250,11 +253,16 @@ def _closed(
     judged: dict[tuple[str, str], list[Key]],
     names: list[str],
     sites: Callable[[str, str], int],
-    hop_evidence: Callable[[str, str], list[Evidence]],
+    hop_evidence: Callable[[str, str], tuple[Evidence, ...]],
     listed: int,
 ) -> list[tuple[tuple[Key, ...], Loops]]:
     """Each loop through a judged hop goes under the violations of one of them: the one with
     the fewest dependency sites (the cheapest to fix), so no loop is listed twice."""
+
+    @functools.cache
+    def hop_events(a: str, b: str) -> frozenset[str]:
+        return frozenset(e.event for e in hop_evidence(a, b) if e.event and e.kind in ("publish", "consume"))
+
     found: dict[tuple[str, str], list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
     totals: dict[tuple[str, str], int] = {}
     complete = True
@@ -272,10 +280,7 @@ def _closed(
         totals[cut] = totals.get(cut, 0) + 1
         entries = found.setdefault(cut, [])
         if len(entries) < listed:
-            events = sorted({
-                e.event for a, b in zip(loop, loop[1:]) for e in hop_evidence(a, b)
-                if e.event and e.kind in ("publish", "consume")
-            })
+            events = sorted({event for a, b in zip(loop, loop[1:]) for event in hop_events(a, b)})
             entries.append((loop, tuple(events)))
     return [
         (tuple(judged[cut]), Loops(
@@ -291,8 +296,10 @@ RULE = Rule(
     severity=ERROR,
     doc=RuleDoc(
         "Components depend on each other in a loop",
-        "Components depend on each other in a cycle, through imports or events. A cycle through "
-        "events is a choreography: each side knows the other's events.",
+        "Components depend on each other in a cycle, through imports or events, and no hop of the "
+        "loop is a dependency another rule reports (a loop through an upward dependency is listed "
+        "under that violation). A cycle through events is a choreography: each side knows the "
+        "other's events.",
         "Cut the hop named in the message; for event cycles, let the lower component define its own "
         "command and reply events (orchestration).",
     ),
