@@ -16,14 +16,12 @@ from typing import TYPE_CHECKING, Optional, TextIO
 from depcheck import __version__
 from depcheck.config import Config, ConfigError, find_config, load_config
 from depcheck.model import DEFAULT_BASELINE
-from depcheck.report import CHECK_FORMATS
+from depcheck.report import CHECK_FORMATS, EVENT_FORMATS, EXPLAIN_FORMATS, GRAPH_FORMATS
+from depcheck.report.registry import Formats
 
 if TYPE_CHECKING:
     from depcheck import codemod
     from depcheck.filters import Baseline
-    from depcheck.pipeline import Result
-
-if TYPE_CHECKING:
     from depcheck.pipeline import Result
 
 EXIT_CLEAN = 0
@@ -33,6 +31,10 @@ EXIT_ERROR = 2
 
 class UsageError(Exception):
     """depcheck cannot run as asked; the message is one actionable line."""
+
+
+def _format_option(sub: argparse.ArgumentParser, formats: Formats) -> None:
+    sub.add_argument("--format", choices=list(formats), default=formats.default)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check the architecture; exit 1 on violations")
     common(check)
-    check.add_argument("--format", choices=list(CHECK_FORMATS), default="text")
+    _format_option(check, CHECK_FORMATS)
     known = check.add_mutually_exclusive_group()
     known.add_argument(
         "--baseline", metavar="FILE",
@@ -100,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
 
     graph = commands.add_parser("graph", help="print the dependency graph")
     common(graph)
-    graph.add_argument("--format", choices=["json", "dot", "mermaid"], default="json")
+    _format_option(graph, GRAPH_FORMATS)
     graph.add_argument(
         "--components", action="store_true",
         help="the graph of components (layer entries) instead of modules; dot and mermaid "
@@ -111,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
         "events", help="the event catalog: every event, its owner, publishers and consumers"
     )
     common(events)
-    events.add_argument("--format", choices=["text", "json", "mermaid"], default="text")
+    _format_option(events, EVENT_FORMATS)
     _add_adoption_commands(commands, common)
     return parser
 
@@ -143,7 +145,7 @@ def _add_adoption_commands(commands: argparse._SubParsersAction, common: object)
     explain.add_argument(
         "--max", type=int, default=10, metavar="N", help="show at most N paths (default: 10)"
     )
-    explain.add_argument("--format", choices=["text", "json"], default="text")
+    _format_option(explain, EXPLAIN_FORMATS)
 
 
 def _load(path: str, config_file: Optional[str]) -> Config:
@@ -366,11 +368,11 @@ def _run_baseline(args: argparse.Namespace) -> int:
 
 def _run_graph(args: argparse.Namespace) -> int:
     from depcheck.pipeline import snapshot
-    from depcheck.report import GRAPH_FORMATS
 
     result = _run(args, _load(args.path, args.config), progress=False)
-    components = args.components or args.format in ("dot", "mermaid")
-    sys.stdout.write(GRAPH_FORMATS[args.format](snapshot(result, components=components)))
+    output = GRAPH_FORMATS.format(args.format)
+    components = args.components or output.components
+    sys.stdout.write(output.render(snapshot(result, components=components)))
     return EXIT_CLEAN
 
 
@@ -466,16 +468,12 @@ def _run_explain(args: argparse.Namespace) -> int:
         if not explain.module_names(graph, name):
             raise UsageError(f"'{name}' matches no module of the analysed packages")
     paths = explain.dependency_paths(graph, args.source, args.target, args.max)
-    if args.format == "json":
-        sys.stdout.write(explain.render_json(args.source, args.target, paths))
-    else:
-        sys.stdout.write(explain.render_text(args.source, args.target, paths, args.max))
+    sys.stdout.write(EXPLAIN_FORMATS[args.format](args.source, args.target, paths, args.max))
     return EXIT_CLEAN if paths else EXIT_VIOLATIONS
 
 
 def _run_events(args: argparse.Namespace) -> int:
     from depcheck.pipeline import event_catalog
-    from depcheck.report import EVENT_FORMATS
 
     result = _run(args, _load(args.path, args.config), progress=False)
     sys.stdout.write(EVENT_FORMATS[args.format](event_catalog(result)))
