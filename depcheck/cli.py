@@ -378,7 +378,6 @@ def _run_graph(args: argparse.Namespace) -> int:
 
 def _run_init(args: argparse.Namespace) -> int:
     from depcheck import adopt
-    from depcheck.pipeline import load_graph
 
     root = Path(args.path).resolve()
     if not root.is_dir():
@@ -394,20 +393,10 @@ def _run_init(args: argparse.Namespace) -> int:
     if not args.print_only and adopt.has_section(existing) and not args.force:
         raise UsageError(f"{target}: already has a [tool.depcheck] section; pass --force to replace it, "
                          "or --print to see the proposal")
-    config = Config(path=target, root=root, packages=tuple(packages))
-    project, _, _ = load_graph(config)
-    excluded = adopt.facade_files(project.files, args.depth)
-    config = Config(path=target, root=root, packages=tuple(packages), exclude=tuple(excluded))
-    project, facts, graph = load_graph(config)
-    proposal = adopt.propose(config, project.files, facts, graph, args.depth)
-    if proposal.presets:
-        # Event edges are dependencies too: layer with them, so the proposal passes `check`.
-        config = dataclasses.replace(config, events=adopt.event_settings(proposal.presets))
-        project, facts, graph = load_graph(config)
-        proposal = adopt.propose(config, project.files, facts, graph, args.depth)
-    if sum(len(layer) for layer in proposal.layers) < 2:
-        raise UsageError(f"{', '.join(packages)} has fewer than two components at depth {args.depth}: "
-                         "nothing to layer; try another --depth or --package")
+    try:
+        proposal = adopt.init(root, packages, args.depth)
+    except adopt.AdoptionError as exc:
+        raise UsageError(str(exc)) from None
     section = adopt.render(proposal)
     if args.print_only:
         sys.stdout.write(section)
