@@ -303,24 +303,15 @@ def _run_check(args: argparse.Namespace) -> int:
     if args.add_ignores or args.remove_unused_ignores:
         from depcheck import codemod
 
+        def check() -> Result:
+            return _checked(config, args)
+
         if args.add_ignores:
-            report = codemod.add_ignores(config.root, result.violations, args.reason)
-            verb = "added or extended"
-            if report.changes:
-                result = _checked(config, args)
+            report, result = codemod.add_ignores_and_check(config.root, result, check, args.reason)
+            _print_edits("added or extended", report)
         else:
-            # Dropping an unknown rule name can leave an ignore that is unused in its
-            # turn; a few passes make a second run of the command a no-op.
-            report = codemod.Report()
-            for _ in range(3):
-                step = codemod.remove_unused_ignores(config.root, result.violations)
-                report.changes += step.changes
-                report.skipped += [skip for skip in step.skipped if skip not in report.skipped]
-                if not step.changes:
-                    break
-                result = _checked(config, args)
-            verb = "removed or trimmed"
-        _print_edits(verb, report)
+            report, result = codemod.remove_unused_ignores_and_check(config.root, result, check)
+            _print_edits("removed or trimmed", report)
     summary = dataclasses.replace(result.summary, root=_repo_root(config.root))
     output = CHECK_FORMATS[args.format](result.violations, summary, _use_color(sys.stdout))
     sys.stdout.write(output)
