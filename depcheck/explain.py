@@ -42,7 +42,7 @@ def dependency_paths(graph: DependencyGraph, source: str, target: str, limit: in
             continue
         search.add_edge(a, b)
     search.add_edges_from((_START, s) for s in sources if s in search)
-    search.add_edges_from((t, _END) for t in targets if t in search)
+    search.add_edges_from((t, _END) for t in sorted(targets) if t in search)
     if _START not in search or _END not in search or not nx.has_path(search, _START, _END):
         return []
     found = []

@@ -618,3 +618,20 @@ def test_init_with_one_component_is_an_adoption_error(tmp_path):
     with pytest.raises(adopt.AdoptionError, match="fewer than two components at depth 1"):
         adopt.init(tmp_path, ["app"], 1)
 
+
+def test_explain_lists_equally_short_paths_in_the_same_order_in_every_process(tmp_path):
+    import os
+    import subprocess
+
+    files = {"pyproject.toml": "[tool.depcheck]\npackages = ['app']\n", "app/__init__.py": "",
+             "app/a.py": "import app.b.x\nimport app.b.y\nimport app.b.z\n", "app/b/__init__.py": "",
+             "app/b/x.py": "", "app/b/y.py": "", "app/b/z.py": ""}
+    root = write_project(tmp_path, files)
+    outputs = set()
+    for seed in range(4):  # the hash seed changes the order of sets of names
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        done = subprocess.run([sys.executable, "-m", "depcheck", "explain", "app.a", "app.b", str(root)],
+                              capture_output=True, text=True, env=env, check=True)
+        outputs.add(done.stdout)
+    (output,) = outputs
+    assert output.index("app.a -> app.b.x") < output.index("app.a -> app.b.y") < output.index("app.a -> app.b.z")
