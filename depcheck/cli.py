@@ -103,10 +103,10 @@ def _parser() -> argparse.ArgumentParser:
     graph = commands.add_parser("graph", help="print the dependency graph")
     common(graph)
     _format_option(graph, GRAPH_FORMATS)
+    pictures = " and ".join(name for name in GRAPH_FORMATS if GRAPH_FORMATS.format(name).components)
     graph.add_argument(
         "--components", action="store_true",
-        help="the graph of components (layer entries) instead of modules; dot and mermaid "
-        "always draw components",
+        help=f"the graph of components (layer entries) instead of modules; {pictures} always draw components",
     )
 
     events = commands.add_parser(
