@@ -4,39 +4,29 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-
-from rich.console import Console
-from rich.markup import escape
+from typing import Callable
 
 from depcheck.model import ERROR, Evidence, Summary, Violation
-
-# Evidence kinds that are uses of an imported name, shown under their import.
-_USE_KINDS = ("call", "use")
+from depcheck.report.evidence import USE_KINDS, Paint, evidence_line
+from depcheck.report.registry import CHECK_FORMATS
 
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _line(evidence: Evidence, indent: str = "    ") -> str:
-    where = f"{evidence.file}:{evidence.line}:{evidence.column}"
-    kind = "" if evidence.kind == "import" else f" [{evidence.kind}]"
-    event = f" event {evidence.event}" if evidence.event else ""
-    code = f"  [dim]{escape(evidence.text)}[/]" if evidence.text else ""
-    return (
-        f"{indent}[cyan]{escape(where)}[/]  {escape(evidence.source)} -> "
-        f"{escape(evidence.target)}{escape(kind + event)}{code}"
-    )
+def _painter(escape: Callable[[str], str]) -> Paint:
+    def paint(part: str, text: str) -> str:
+        if part == "where":
+            return f"[cyan]{escape(text)}[/]"
+        if part == "code":
+            return f"[dim]{escape(text)}[/]"
+        return escape(text)
+
+    return paint
 
 
-def _use(evidence: Evidence) -> str:
-    where = f"{evidence.file}:{evidence.line}:{evidence.column}"
-    code = f"  [dim]{escape(evidence.text)}[/]" if evidence.text else ""
-    name = escape(evidence.name or evidence.target)
-    return f"        [cyan]{escape(where)}[/]  {evidence.kind} {name}{code}"
-
-
-def _hops(violation: Violation) -> list[str]:
+def _hops(violation: Violation, paint: Paint) -> list[str]:
     """One line per piece of evidence, hop by hop: where, which dependency, and the code.
 
     The calls and uses an import enables are listed under that import; uses whose
@@ -46,33 +36,39 @@ def _hops(violation: Violation) -> list[str]:
     imports = {(e.file, e.line, e.source) for e in violation.evidence if e.kind == "import"}
     enabled: dict[tuple[str, int, str], list[Evidence]] = {}
     for evidence in violation.evidence:
-        if evidence.kind in _USE_KINDS and evidence.import_line:
+        if evidence.kind in USE_KINDS and evidence.import_line:
             enabled.setdefault((evidence.file, evidence.import_line, evidence.source), []).append(evidence)
     lines: list[str] = []
     shown: set[tuple[str, int, str]] = set()
     for evidence in violation.evidence:
-        if evidence.kind in _USE_KINDS and evidence.import_line:
+        if evidence.kind in USE_KINDS and evidence.import_line:
             key = (evidence.file, evidence.import_line, evidence.source)
             if key in imports or key in shown:
                 continue
             shown.add(key)
             where = f"{evidence.file}:{evidence.import_line}"
-            lines.append(
-                f"    [cyan]{escape(where)}[/]  {escape(evidence.source)} imports "
-                f"{escape(evidence.import_target)}, which leads to {escape(evidence.target)}:"
-            )
-            lines.extend(_use(use) for use in enabled[key])
+            leads = f"{evidence.source} imports {evidence.import_target}, which leads to {evidence.target}:"
+            lines.append(f"    {paint('where', where)}  {paint('label', leads)}")
+            lines.extend(f"        {evidence_line(use, pair=False, paint=paint)}" for use in enabled[key])
             continue
-        lines.append(_line(evidence))
+        lines.append(f"    {evidence_line(evidence, paint=paint)}")
         if evidence.kind == "import":
             key = (evidence.file, evidence.line, evidence.source)
             if key not in shown:
                 shown.add(key)
-                lines.extend(_use(use) for use in enabled.get(key, ()))
+                lines.extend(
+                    f"        {evidence_line(use, pair=False, paint=paint)}" for use in enabled.get(key, ())
+                )
     return lines
 
 
-def render(violations: Sequence[Violation], summary: Summary, color: bool) -> str:
+@CHECK_FORMATS.register("text")
+def render(violations: Sequence[Violation], summary: Summary, color: bool = False) -> str:
+    # rich costs start-up time: imported only when text is drawn.
+    from rich.console import Console
+    from rich.markup import escape
+
+    paint = _painter(escape)
     buffer = io.StringIO()
     console = Console(
         file=buffer,
@@ -90,7 +86,7 @@ def render(violations: Sequence[Violation], summary: Summary, color: bool) -> st
             loc = violation.location
             where = f"[cyan]{escape(f'{loc.file}:{loc.line}:{loc.column}')}[/]: "
         # One print per violation: rich's per-call cost dominated output with many uses.
-        block = [f"{where}[{style}]{violation.rule}[/] {escape(violation.message)}", *_hops(violation)]
+        block = [f"{where}[{style}]{violation.rule}[/] {escape(violation.message)}", *_hops(violation, paint)]
         if violation.hint:
             block.append(f"    [dim]hint: {escape(violation.hint)}[/]")
         console.print("\n".join(block) + "\n")
