@@ -13,8 +13,9 @@ dependency is visible and reviewable in the config.
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -22,10 +23,12 @@ from typing import Optional
 import networkx as nx
 
 from depcheck.config import Config, EventSettings
+from depcheck.discover import discover
 from depcheck.graph import DependencyGraph
 from depcheck.migrate import toml_value
 from depcheck.model import FileFacts, SourceFile
 from depcheck.patterns import PRESETS
+from depcheck.pipeline import load_graph
 
 # A load-time import binds the importer to the imported module when it loads;
 # a function-local or TYPE_CHECKING import is a lighter tie and cheaper to move.
@@ -339,6 +342,36 @@ def propose(
         total_weight=sum(weights.values()),
         set_aside_weight=sum(weights[e] for e in arcs),
     )
+
+
+class AdoptionError(Exception):
+    """init has nothing to propose; the message is one actionable line."""
+
+
+def init(root: Path, packages: Sequence[str], depth: int) -> Proposal:
+    """The layering ``depcheck init`` proposes for ``packages`` under ``root``.
+
+    Each step reads what the one before found: the files (the ``__init__`` files above
+    the components are left out), then the graph of the rest, whose imports tell which
+    events presets the code uses; when it uses some, the graph again with their events,
+    because event edges are dependencies too and the proposal must pass ``check``.
+    """
+    target = root / "pyproject.toml"
+    # Only the file list: the parse comes once the excluded files are known.
+    files = discover(Config(path=target, root=root, packages=tuple(packages))).files
+    excluded = tuple(facade_files(files, depth))
+    config = Config(path=target, root=root, packages=tuple(packages), exclude=excluded)
+    project, facts, graph = load_graph(config)
+    proposal = propose(config, project.files, facts, graph, depth)
+    if proposal.presets:
+        # The extraction changes with the events settings: every file is parsed again.
+        config = dataclasses.replace(config, events=event_settings(proposal.presets))
+        project, facts, graph = load_graph(config)
+        proposal = propose(config, project.files, facts, graph, depth)
+    if sum(len(layer) for layer in proposal.layers) < 2:
+        raise AdoptionError(f"{', '.join(packages)} has fewer than two components at depth {depth}: "
+                            "nothing to layer; try another --depth or --package")
+    return proposal
 
 
 def render(proposal: Proposal) -> str:

@@ -16,14 +16,12 @@ from typing import TYPE_CHECKING, Optional, TextIO
 from depcheck import __version__
 from depcheck.config import Config, ConfigError, find_config, load_config
 from depcheck.model import DEFAULT_BASELINE
-from depcheck.report import CHECK_FORMATS
+from depcheck.report import CHECK_FORMATS, EVENT_FORMATS, EXPLAIN_FORMATS, GRAPH_FORMATS
+from depcheck.report.registry import Formats
 
 if TYPE_CHECKING:
     from depcheck import codemod
     from depcheck.filters.baseline import Baseline
-    from depcheck.pipeline import Result
-
-if TYPE_CHECKING:
     from depcheck.pipeline import Result
 
 EXIT_CLEAN = 0
@@ -33,6 +31,10 @@ EXIT_ERROR = 2
 
 class UsageError(Exception):
     """depcheck cannot run as asked; the message is one actionable line."""
+
+
+def _format_option(sub: argparse.ArgumentParser, formats: Formats) -> None:
+    sub.add_argument("--format", choices=list(formats), default=formats.default)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check the architecture; exit 1 on violations")
     common(check)
-    check.add_argument("--format", choices=list(CHECK_FORMATS), default="text")
+    _format_option(check, CHECK_FORMATS)
     known = check.add_mutually_exclusive_group()
     known.add_argument(
         "--baseline", metavar="FILE",
@@ -100,18 +102,18 @@ def _parser() -> argparse.ArgumentParser:
 
     graph = commands.add_parser("graph", help="print the dependency graph")
     common(graph)
-    graph.add_argument("--format", choices=["json", "dot", "mermaid"], default="json")
+    _format_option(graph, GRAPH_FORMATS)
+    pictures = " and ".join(name for name in GRAPH_FORMATS if GRAPH_FORMATS.format(name).components)
     graph.add_argument(
         "--components", action="store_true",
-        help="the graph of components (layer entries) instead of modules; dot and mermaid "
-        "always draw components",
+        help=f"the graph of components (layer entries) instead of modules; {pictures} always draw components",
     )
 
     events = commands.add_parser(
         "events", help="the event catalog: every event, its owner, publishers and consumers"
     )
     common(events)
-    events.add_argument("--format", choices=["text", "json", "mermaid"], default="text")
+    _format_option(events, EVENT_FORMATS)
     _add_adoption_commands(commands, common)
     return parser
 
@@ -143,7 +145,7 @@ def _add_adoption_commands(commands: argparse._SubParsersAction, common: object)
     explain.add_argument(
         "--max", type=int, default=10, metavar="N", help="show at most N paths (default: 10)"
     )
-    explain.add_argument("--format", choices=["text", "json"], default="text")
+    _format_option(explain, EXPLAIN_FORMATS)
 
 
 def _load(path: str, config_file: Optional[str]) -> Config:
@@ -301,24 +303,15 @@ def _run_check(args: argparse.Namespace) -> int:
     if args.add_ignores or args.remove_unused_ignores:
         from depcheck import codemod
 
+        def check() -> Result:
+            return _checked(config, args)
+
         if args.add_ignores:
-            report = codemod.add_ignores(config.root, result.violations, args.reason)
-            verb = "added or extended"
-            if report.changes:
-                result = _checked(config, args)
+            report, result = codemod.add_ignores_and_check(config.root, result, check, args.reason)
+            _print_edits("added or extended", report)
         else:
-            # Dropping an unknown rule name can leave an ignore that is unused in its
-            # turn; a few passes make a second run of the command a no-op.
-            report = codemod.Report()
-            for _ in range(3):
-                step = codemod.remove_unused_ignores(config.root, result.violations)
-                report.changes += step.changes
-                report.skipped += [skip for skip in step.skipped if skip not in report.skipped]
-                if not step.changes:
-                    break
-                result = _checked(config, args)
-            verb = "removed or trimmed"
-        _print_edits(verb, report)
+            report, result = codemod.remove_unused_ignores_and_check(config.root, result, check)
+            _print_edits("removed or trimmed", report)
     from depcheck.pipeline import shown
 
     result = shown(result)
@@ -369,17 +362,16 @@ def _run_baseline(args: argparse.Namespace) -> int:
 
 def _run_graph(args: argparse.Namespace) -> int:
     from depcheck.pipeline import snapshot
-    from depcheck.report import GRAPH_FORMATS
 
     result = _run(args, _load(args.path, args.config), progress=False)
-    components = args.components or args.format in ("dot", "mermaid")
-    sys.stdout.write(GRAPH_FORMATS[args.format](snapshot(result, components=components)))
+    output = GRAPH_FORMATS.format(args.format)
+    components = args.components or output.components
+    sys.stdout.write(output.render(snapshot(result, components=components)))
     return EXIT_CLEAN
 
 
 def _run_init(args: argparse.Namespace) -> int:
     from depcheck import adopt
-    from depcheck.pipeline import load_graph
 
     root = Path(args.path).resolve()
     if not root.is_dir():
@@ -395,20 +387,10 @@ def _run_init(args: argparse.Namespace) -> int:
     if not args.print_only and adopt.has_section(existing) and not args.force:
         raise UsageError(f"{target}: already has a [tool.depcheck] section; pass --force to replace it, "
                          "or --print to see the proposal")
-    config = Config(path=target, root=root, packages=tuple(packages))
-    project, _, _ = load_graph(config)
-    excluded = adopt.facade_files(project.files, args.depth)
-    config = Config(path=target, root=root, packages=tuple(packages), exclude=tuple(excluded))
-    project, facts, graph = load_graph(config)
-    proposal = adopt.propose(config, project.files, facts, graph, args.depth)
-    if proposal.presets:
-        # Event edges are dependencies too: layer with them, so the proposal passes `check`.
-        config = dataclasses.replace(config, events=adopt.event_settings(proposal.presets))
-        project, facts, graph = load_graph(config)
-        proposal = adopt.propose(config, project.files, facts, graph, args.depth)
-    if sum(len(layer) for layer in proposal.layers) < 2:
-        raise UsageError(f"{', '.join(packages)} has fewer than two components at depth {args.depth}: "
-                         "nothing to layer; try another --depth or --package")
+    try:
+        proposal = adopt.init(root, packages, args.depth)
+    except adopt.AdoptionError as exc:
+        raise UsageError(str(exc)) from None
     section = adopt.render(proposal)
     if args.print_only:
         sys.stdout.write(section)
@@ -469,16 +451,12 @@ def _run_explain(args: argparse.Namespace) -> int:
         if not explain.module_names(graph, name):
             raise UsageError(f"'{name}' matches no module of the analysed packages")
     paths = explain.dependency_paths(graph, args.source, args.target, args.max)
-    if args.format == "json":
-        sys.stdout.write(explain.render_json(args.source, args.target, paths))
-    else:
-        sys.stdout.write(explain.render_text(args.source, args.target, paths, args.max))
+    sys.stdout.write(EXPLAIN_FORMATS[args.format](args.source, args.target, paths, args.max))
     return EXIT_CLEAN if paths else EXIT_VIOLATIONS
 
 
 def _run_events(args: argparse.Namespace) -> int:
     from depcheck.pipeline import event_catalog
-    from depcheck.report import EVENT_FORMATS
 
     result = _run(args, _load(args.path, args.config), progress=False)
     sys.stdout.write(EVENT_FORMATS[args.format](event_catalog(result)))

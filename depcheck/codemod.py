@@ -10,10 +10,10 @@ line of a parenthesised multi-line import, a decorator and an indented import.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Optional, Union
+from typing import Callable, Optional, Protocol, TypeVar, Union
 
 from depcheck.facts import SUPPRESSION_RE  # written in the grammar facts.py reads
 from depcheck.model import Violation
@@ -252,3 +252,42 @@ def remove_unused_ignores(root: Path, violations: Iterable[Violation]) -> Report
         return lambda line, comment: without_unused(comment) if comment else comment
 
     return _edit_files(root, sites, change, "the comment could not be found on this line")
+
+
+# --------------------------------------------------------------------------- edit, then check again
+
+
+class Checked(Protocol):
+    """A check's outcome, as far as the edits need it (``pipeline.Result``, a layer above)."""
+
+    @property
+    def violations(self) -> Sequence[Violation]: ...
+
+
+C = TypeVar("C", bound=Checked)
+
+# Dropping an unknown rule name can leave an ignore that is unused in its turn; this many
+# passes make a second run of --remove-unused-ignores a no-op.
+REMOVAL_PASSES = 3
+
+
+def add_ignores_and_check(
+    root: Path, checked: C, check: Callable[[], C], reason: str = ""
+) -> tuple[Report, C]:
+    """Suppress ``checked``'s violations, then ``check()`` again if a file changed."""
+    report = add_ignores(root, checked.violations, reason)
+    return report, check() if report.changes else checked
+
+
+def remove_unused_ignores_and_check(root: Path, checked: C, check: Callable[[], C]) -> tuple[Report, C]:
+    """Remove the unused suppressions ``checked`` names, checking again after each pass
+    that changed a file, until one changes nothing or ``REMOVAL_PASSES`` have run."""
+    report = Report()
+    for _ in range(REMOVAL_PASSES):
+        step = remove_unused_ignores(root, checked.violations)
+        report.changes += step.changes
+        report.skipped += [skip for skip in step.skipped if skip not in report.skipped]
+        if not step.changes:
+            break
+        checked = check()
+    return report, checked

@@ -6,12 +6,12 @@ first module of B it reaches: hops inside A or onward inside B say nothing
 about why A depends on B. Paths are simple (no module twice) and found in
 order of length (Yen's algorithm, via networkx), so the first one is the
 shortest explanation and the first hop of each is where it could be cut.
+The paths are drawn by ``report/paths.py``.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 from dataclasses import dataclass
 
 import networkx as nx
@@ -42,7 +42,7 @@ def dependency_paths(graph: DependencyGraph, source: str, target: str, limit: in
             continue
         search.add_edge(a, b)
     search.add_edges_from((_START, s) for s in sources if s in search)
-    search.add_edges_from((t, _END) for t in targets if t in search)
+    search.add_edges_from((t, _END) for t in sorted(targets) if t in search)
     if _START not in search or _END not in search or not nx.has_path(search, _START, _END):
         return []
     found = []
@@ -50,38 +50,3 @@ def dependency_paths(graph: DependencyGraph, source: str, target: str, limit: in
         modules = tuple(path[1:-1])
         found.append(Path(modules, tuple(graph.evidence(a, b) for a, b in zip(modules, modules[1:]))))
     return found
-
-
-def render_text(source: str, target: str, paths: list[Path], limit: int) -> str:
-    if not paths:
-        return f"{source} does not depend on {target}\n"
-    more = " (more may exist: raise --max)" if len(paths) == limit else ""
-    lines = [f"{source} depends on {target}: {len(paths)} path{'s' if len(paths) != 1 else ''}, "
-             f"shortest first{more}"]
-    for number, path in enumerate(paths, 1):
-        hops = len(path.modules) - 1
-        lines.append("")
-        lines.append(f"{number}. {' -> '.join(path.modules)}  ({hops} hop{'s' if hops != 1 else ''})")
-        for (a, b), evidence in zip(zip(path.modules, path.modules[1:]), path.hops):
-            lines.append(f"   {a} -> {b}")
-            for e in evidence:
-                lines.append(f"     {e.kind:<8} {e.file}:{e.line}:{e.column}  {e.text}")
-    return "\n".join(lines) + "\n"
-
-
-def render_json(source: str, target: str, paths: list[Path]) -> str:
-    document = {
-        "from": source,
-        "to": target,
-        "paths": [
-            {
-                "modules": list(path.modules),
-                "hops": [
-                    {"from": a, "to": b, "evidence": [e.to_json() for e in evidence]}
-                    for (a, b), evidence in zip(zip(path.modules, path.modules[1:]), path.hops)
-                ],
-            }
-            for path in paths
-        ],
-    }
-    return json.dumps(document, indent=2) + "\n"

@@ -589,3 +589,49 @@ def test_init_weighs_uses_as_their_import_not_per_call(tmp_path):
     config = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["depcheck"]
     assert config["layers"] == ["app.api", "app.services"]
     assert [(e["from"], e["to"]) for e in config["exceptions"]] == [("app.services", "app.api")]
+
+
+def test_init_parses_only_the_files_it_keeps_once_per_events_setting(tmp_path, monkeypatch):
+    import depcheck.facts
+    from depcheck import adopt
+
+    write_project(tmp_path, CYCLIC)
+    extract, parsed = depcheck.facts.extract, []
+
+    def counting(data, settings):
+        parsed.append(settings)
+        return extract(data, settings)
+
+    monkeypatch.setattr(depcheck.facts, "extract", counting)
+    proposal = adopt.init(tmp_path, ["app"], 1)
+    # app/__init__.py is left out before anything is parsed; blinker is detected from the
+    # imports, so the four kept files are parsed again with its events.
+    assert proposal.excluded == ["app/__init__.py"] and set(proposal.presets) == {"blinker"}
+    without, with_events = parsed[0], parsed[-1]
+    assert parsed == [without] * 4 + [with_events] * 4 and without != with_events
+
+
+def test_init_with_one_component_is_an_adoption_error(tmp_path):
+    from depcheck import adopt
+
+    write_project(tmp_path, {"app/__init__.py": "", "app/only/__init__.py": ""})
+    with pytest.raises(adopt.AdoptionError, match="fewer than two components at depth 1"):
+        adopt.init(tmp_path, ["app"], 1)
+
+
+def test_explain_lists_equally_short_paths_in_the_same_order_in_every_process(tmp_path):
+    import os
+    import subprocess
+
+    files = {"pyproject.toml": "[tool.depcheck]\npackages = ['app']\n", "app/__init__.py": "",
+             "app/a.py": "import app.b.x\nimport app.b.y\nimport app.b.z\n", "app/b/__init__.py": "",
+             "app/b/x.py": "", "app/b/y.py": "", "app/b/z.py": ""}
+    root = write_project(tmp_path, files)
+    outputs = set()
+    for seed in range(4):  # the hash seed changes the order of sets of names
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        done = subprocess.run([sys.executable, "-m", "depcheck", "explain", "app.a", "app.b", str(root)],
+                              capture_output=True, text=True, env=env, check=True)
+        outputs.add(done.stdout)
+    (output,) = outputs
+    assert output.index("app.a -> app.b.x") < output.index("app.a -> app.b.y") < output.index("app.a -> app.b.z")

@@ -259,3 +259,57 @@ def test_event_sites_on_decorators_and_wrapped_calls_get_the_comment(tmp_path):
     text = (tmp_path / "app/c.py").read_text()
     assert text.splitlines()[0] == "@bus.handles(  # depcheck: ignore[layer]"
     assert [s.line for s in extract(text.encode()).suppressions] == [1, 6]
+
+
+# --------------------------------------------------------------------------- edit, then check again
+
+
+class Checked:
+    """A check's outcome as the edit loops read it."""
+
+    def __init__(self, violations):
+        self.violations = violations
+
+
+def unused(line: int):
+    from depcheck.model import WARNING, Location, Violation
+
+    return Violation(rule="unused-ignore", severity=WARNING, message="unused suppression",
+                     location=Location("app/low/y.py", line, 1),
+                     identity=("unused-ignore", "app/low/y.py", "comment", "layer"))
+
+
+def test_removal_checks_again_after_each_pass_that_edited_and_stops_at_the_pass_limit(project):
+    from depcheck.codemod import REMOVAL_PASSES, remove_unused_ignores_and_check
+
+    root = project(files("import os  # depcheck: ignore[layer]\n"))
+    target = root / "app/low/y.py"
+    checks = []
+
+    def check_that_finds_a_new_unused_ignore():
+        # As if removing one ignore had made the next one unused, every time.
+        target.write_text("import os  # depcheck: ignore[layer]\n")
+        checks.append(1)
+        return Checked([unused(1)])
+
+    report, last = remove_unused_ignores_and_check(root, Checked([unused(1)]), check_that_finds_a_new_unused_ignore)
+    assert len(checks) == REMOVAL_PASSES and len(report.changes) == REMOVAL_PASSES
+    assert last.violations == [unused(1)]
+
+
+def test_removal_and_addition_check_again_only_when_a_file_changed(project):
+    from depcheck.codemod import add_ignores_and_check, remove_unused_ignores_and_check
+
+    root = project(files("import os  # depcheck: ignore[layer]\n"))
+    checks = []
+
+    def check():
+        checks.append(1)
+        return Checked([])
+
+    report, last = remove_unused_ignores_and_check(root, Checked([unused(1)]), check)
+    assert len(report.changes) == 1 and checks == [1] and last.violations == []
+    assert (root / "app/low/y.py").read_text() == "import os\n"
+    nothing = Checked([])
+    report, last = add_ignores_and_check(root, nothing, check, "why")
+    assert report.changes == [] and checks == [1] and last is nothing

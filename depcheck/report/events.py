@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 
 from depcheck.model import CatalogEvent, EventCatalog, Evidence
+from depcheck.report.mermaid import node_id
+from depcheck.report.registry import EVENT_FORMATS
 
 
 def _site(evidence: Evidence) -> dict:
@@ -16,31 +17,13 @@ def _modules(sites: tuple[Evidence, ...]) -> list[dict]:
     return [_site(e) for e in sites]
 
 
-def render_json(catalog: EventCatalog) -> str:
-    document = {
-        "version": 1,
-        "events": [
-            {
-                "id": event.id,
-                "kind": "topic" if event.topic else "object",
-                "owner": event.owner,
-                "external": event.external,
-                "defined": _modules(event.definitions),
-                "publishers": _modules(event.publishers),
-                "consumers": _modules(event.consumers),
-            }
-            for event in catalog.events
-        ],
-    }
-    return json.dumps(document, indent=2) + "\n"
-
-
 def _lines(label: str, sites: tuple[Evidence, ...]) -> list[str]:
     if not sites:
         return [f"  {label}: (none)"]
     return [f"  {label}:"] + [f"    {e.source}  {e.file}:{e.line}" for e in sites]
 
 
+@EVENT_FORMATS.register("text")
 def render_text(catalog: EventCatalog) -> str:
     if not catalog.events:
         return (
@@ -63,8 +46,24 @@ def render_text(catalog: EventCatalog) -> str:
     return "\n".join(out) + "\n"
 
 
-def _mermaid_id(name: str) -> str:
-    return re.sub(r"\W", "_", name)
+@EVENT_FORMATS.register("json")
+def render_json(catalog: EventCatalog) -> str:
+    document = {
+        "version": 1,
+        "events": [
+            {
+                "id": event.id,
+                "kind": "topic" if event.topic else "object",
+                "owner": event.owner,
+                "external": event.external,
+                "defined": _modules(event.definitions),
+                "publishers": _modules(event.publishers),
+                "consumers": _modules(event.consumers),
+            }
+            for event in catalog.events
+        ],
+    }
+    return json.dumps(document, indent=2) + "\n"
 
 
 def _label(event: CatalogEvent) -> str:
@@ -73,6 +72,7 @@ def _label(event: CatalogEvent) -> str:
     return name.replace('"', "'")
 
 
+@EVENT_FORMATS.register("mermaid")
 def render_mermaid(catalog: EventCatalog) -> str:
     """Components publishing to components, each arrow labelled by the event.
 
@@ -96,9 +96,9 @@ def render_mermaid(catalog: EventCatalog) -> str:
                     arrows.add((publisher, consumer, label))
     lines = ["flowchart LR"]
     for node in sorted(nodes):
-        lines.append(f'  {_mermaid_id(node)}["{node}"]')
+        lines.append(f'  {node_id(node)}["{node}"]')
     for event_id, label in sorted(loose):
-        lines.append(f'  {_mermaid_id("event:" + event_id)}(["{label}"])')
+        lines.append(f'  {node_id("event:" + event_id)}(["{label}"])')
     for source, target, label in sorted(arrows):
-        lines.append(f'  {_mermaid_id(source)} -- "{label}" --> {_mermaid_id(target)}')
+        lines.append(f'  {node_id(source)} -- "{label}" --> {node_id(target)}')
     return "\n".join(lines) + "\n"

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from depcheck.model import ERROR, Summary, Violation
+from depcheck.report.evidence import evidence_line
+from depcheck.report.registry import CHECK_FORMATS
 
 
 def escape_data(text: str) -> str:
@@ -21,13 +23,7 @@ def escape_property(text: str) -> str:
 
 def _body(violation: Violation) -> str:
     lines = [violation.message]
-    for evidence in violation.evidence:
-        event = f" event {evidence.event}" if evidence.event else ""
-        kind = "" if evidence.kind == "import" else f" [{evidence.kind}]"
-        lines.append(
-            f"  {evidence.file}:{evidence.line}:{evidence.column}  "
-            f"{evidence.source} -> {evidence.target}{kind}{event}"
-        )
+    lines.extend(f"  {evidence_line(evidence)}" for evidence in violation.evidence)
     if violation.hint:
         lines.append(f"hint: {violation.hint}")
     return "\n".join(lines)
@@ -47,7 +43,8 @@ def annotation(violation: Violation, summary: Summary) -> str:
     return f"::{command} {','.join(properties)}::{escape_data(_body(violation))}"
 
 
-def render(violations: Sequence[Violation], summary: Summary) -> str:
+@CHECK_FORMATS.register("github")
+def render(violations: Sequence[Violation], summary: Summary, color: bool = False) -> str:
     lines = [annotation(v, summary) for v in violations]
     errors = f"{summary.errors} error{'s' if summary.errors != 1 else ''}"
     warnings = f"{summary.warnings} warning{'s' if summary.warnings != 1 else ''}"

@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 
 from depcheck.model import ERROR, Summary, Violation
+from depcheck.report.registry import CHECK_FORMATS
 
 
 def _unique(fingerprint: str, seen: set[str]) -> str:
@@ -24,7 +25,8 @@ def _unique(fingerprint: str, seen: set[str]) -> str:
     return candidate
 
 
-def render(violations: Sequence[Violation], summary: Summary) -> str:
+@CHECK_FORMATS.register("gitlab")
+def render(violations: Sequence[Violation], summary: Summary, color: bool = False) -> str:
     seen: set[str] = set()
     issues = []
     for violation in violations:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
 
 from depcheck.model import GraphSnapshot
+from depcheck.report.mermaid import node_id
+from depcheck.report.registry import GRAPH_FORMATS
 
 
 def _edges(snapshot: GraphSnapshot) -> list[dict]:
@@ -20,6 +21,7 @@ def _edges(snapshot: GraphSnapshot) -> list[dict]:
     return [grouped[key] for key in sorted(grouped)]
 
 
+@GRAPH_FORMATS.register("json")
 def render_json(snapshot: GraphSnapshot) -> str:
     edges = _edges(snapshot)
     for edge in edges:
@@ -59,6 +61,7 @@ def _pairs(snapshot: GraphSnapshot) -> list[tuple[str, str, str]]:
     ]
 
 
+@GRAPH_FORMATS.register("dot", components=True)
 def render_dot(snapshot: GraphSnapshot) -> str:
     lines = ["digraph depcheck {", "  rankdir=TB;", '  node [shape=box, fontname="Helvetica"];']
     for index, (label, members) in enumerate(_layer_groups(snapshot)):
@@ -80,21 +83,18 @@ def render_dot(snapshot: GraphSnapshot) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _mermaid_id(name: str) -> str:
-    return re.sub(r"\W", "_", name)
-
-
+@GRAPH_FORMATS.register("mermaid", components=True)
 def render_mermaid(snapshot: GraphSnapshot) -> str:
     lines = ["flowchart TB"]
     for index, (label, members) in enumerate(_layer_groups(snapshot)):
         lines.append(f'  subgraph group{index}["{label}"]')
         for node in members:
-            lines.append(f'    {_mermaid_id(node)}["{node}"]')
+            lines.append(f'    {node_id(node)}["{node}"]')
         lines.append("  end")
     red = []
     for number, (source, target, label) in enumerate(_pairs(snapshot)):
         arrow = f"-. {label} .->" if label else "-->"
-        lines.append(f"  {_mermaid_id(source)} {arrow} {_mermaid_id(target)}")
+        lines.append(f"  {node_id(source)} {arrow} {node_id(target)}")
         if (source, target) in snapshot.violating:
             red.append(str(number))
     if red:

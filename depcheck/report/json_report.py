@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 
 from depcheck.model import Summary, Violation
+from depcheck.report.registry import CHECK_FORMATS
 
 VERSION = 1
 
@@ -49,7 +50,8 @@ def violation_to_json(violation: Violation) -> dict:
     return data
 
 
-def render(violations: Sequence[Violation], summary: Summary) -> str:
+@CHECK_FORMATS.register("json")
+def render(violations: Sequence[Violation], summary: Summary, color: bool = False) -> str:
     """The document with one violation per line.
 
     Each line is written by json's C encoder; ``json.dumps(indent=...)`` runs in

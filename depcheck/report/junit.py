@@ -8,10 +8,11 @@ result is one passing case, so "no violations" shows as a green test.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from depcheck.model import ERROR, Summary, Violation
+from depcheck.report.evidence import evidence_line
+from depcheck.report.registry import CHECK_FORMATS
 
 # XML 1.0 cannot carry these even escaped; a parse-error message may quote them.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -23,18 +24,17 @@ def _clean(text: str) -> str:
 
 def _details(violation: Violation) -> str:
     lines = [violation.message]
-    for evidence in violation.evidence:
-        event = f" event {evidence.event}" if evidence.event else ""
-        lines.append(
-            f"{evidence.file}:{evidence.line}:{evidence.column}  {evidence.kind} "
-            f"{evidence.source} -> {evidence.target}{event}  {evidence.text}".rstrip()
-        )
+    lines.extend(evidence_line(evidence) for evidence in violation.evidence)
     if violation.hint:
         lines.append(f"hint: {violation.hint}")
     return "\n".join(lines)
 
 
-def render(violations: Sequence[Violation], summary: Summary) -> str:
+@CHECK_FORMATS.register("junit")
+def render(violations: Sequence[Violation], summary: Summary, color: bool = False) -> str:
+    # ElementTree costs start-up time: imported only when JUnit is written.
+    import xml.etree.ElementTree as ET
+
     failures = sum(1 for v in violations if v.severity == ERROR)
     tests = max(len(violations), 1)
     suites = ET.Element("testsuites", name="depcheck", tests=str(tests), failures=str(failures))

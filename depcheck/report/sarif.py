@@ -14,14 +14,17 @@ from collections.abc import Sequence
 from pathlib import Path, PurePath
 
 from depcheck import __version__
-from depcheck.model import ERROR, HOMEPAGE, Evidence, Summary, Violation
-from depcheck.rules import doc as rule_doc
+from depcheck.model import ERROR, HOMEPAGE, Summary, Violation
+from depcheck.report.evidence import evidence_line
+from depcheck.report.registry import CHECK_FORMATS
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "depcheck/v1"
 
 
 def _rule(rule: str) -> dict:
+    from depcheck.rules import doc as rule_doc  # the registry loads every rule: only for SARIF
+
     doc = rule_doc(rule)
     return {
         "id": rule,
@@ -44,12 +47,6 @@ def _physical(path: str, line: int, column: int, summary: Summary) -> dict:
         "artifactLocation": _artifact(path, summary),
         "region": {"startLine": max(line, 1), "startColumn": max(column, 1)},
     }
-
-
-def _hop_text(evidence: Evidence) -> str:
-    event = f" (event {evidence.event})" if evidence.event else ""
-    code = f": {evidence.text}" if evidence.text else ""
-    return f"{evidence.kind} {evidence.source} -> {evidence.target}{event}{code}"
 
 
 def _result(violation: Violation, index: dict[str, int], summary: Summary) -> dict:
@@ -76,7 +73,8 @@ def _result(violation: Violation, index: dict[str, int], summary: Summary) -> di
             {
                 "id": len(related),
                 "physicalLocation": _physical(evidence.file, evidence.line, evidence.column, summary),
-                "message": {"text": _hop_text(evidence)},
+                # The location is the related location's own; the message says the rest.
+                "message": {"text": evidence_line(evidence, where=False)},
             }
         )
     if related:
@@ -84,7 +82,8 @@ def _result(violation: Violation, index: dict[str, int], summary: Summary) -> di
     return result
 
 
-def render(violations: Sequence[Violation], summary: Summary) -> str:
+@CHECK_FORMATS.register("sarif")
+def render(violations: Sequence[Violation], summary: Summary, color: bool = False) -> str:
     rules = sorted({v.rule for v in violations})
     index = {rule: position for position, rule in enumerate(rules)}
     document = {

@@ -1,0 +1,56 @@
+"""The evidence line: one site of a dependency, as every format shows it.
+
+``path:line:col  source -> target [kind] event E  code``: where first (an editor
+can jump to it), then which dependency, then the code. The kind is left out for
+a plain import, the event for a site that has none, the code when there is no
+text. Formats add their own indentation, escaping and markup (``paint``); they
+never lay the parts out themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from depcheck.model import Evidence
+
+# Evidence kinds that are uses of an imported name (listed under their import in text).
+USE_KINDS = ("call", "use")
+
+# (part, text) -> the text as the output draws it; part is "where", "label" or "code".
+Paint = Callable[[str, str], str]
+
+
+def plain(part: str, text: str) -> str:
+    return text
+
+
+def _label(evidence: Evidence, pair: bool) -> str:
+    kind = "" if evidence.kind == "import" else evidence.kind
+    event = f"event {evidence.event}" if evidence.event else ""
+    if pair:
+        tags = (f" [{kind}]" if kind else "") + (f" {event}" if event else "")
+        return f"{evidence.source} -> {evidence.target}{tags}"
+    # The reader already sees source -> target above this line: say what the site uses of it.
+    used = evidence.name or (evidence.target if kind in USE_KINDS else "")
+    return " ".join(part for part in (kind, used, event) if part)
+
+
+def evidence_line(
+    evidence: Evidence, *, pair: bool = True, where: bool = True, paint: Paint = plain
+) -> str:
+    """The line for one piece of evidence.
+
+    ``pair=False`` when a heading above already names source -> target (a hop of
+    ``depcheck explain``, a use under its import): the kind and the name used stand
+    in its place. ``where=False`` when the format carries the location itself
+    (SARIF's related locations).
+    """
+    parts = []
+    if where:
+        parts.append(paint("where", f"{evidence.file}:{evidence.line}:{evidence.column}"))
+    label = _label(evidence, pair)
+    if label:
+        parts.append(paint("label", label))
+    if evidence.text:
+        parts.append(paint("code", evidence.text))
+    return "  ".join(parts)
