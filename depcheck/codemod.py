@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Protocol, TypeVar, Union
 
-from depcheck.facts import SUPPRESSION_RE  # written in the grammar facts.py reads
+from depcheck.facts.comments import find_ignore  # the grammar extraction reads
 from depcheck.model import Violation
 from depcheck.rules import exception_ids, suppressible_ids
 from depcheck.rules.unused_ignore import is_about_a_comment
@@ -52,26 +52,20 @@ class Report:
 # --------------------------------------------------------------------------- comment text
 
 
-def _rules_in(match: re.Match) -> Optional[list[str]]:
-    if match.group(1) is None:
-        return None
-    return [r.strip() for r in match.group(1).split(",") if r.strip()]
-
-
 def with_rule(comment: Optional[str], rule: str, reason: str = "") -> str:
     """``comment`` with ``rule`` suppressed: merged into a depcheck ignore, else appended."""
     tail = f"  {reason}" if reason else ""
     if not comment:
         return f"# depcheck: ignore[{rule}]{tail}"
-    match = SUPPRESSION_RE.search(comment)
-    if match is None:
+    ignore = find_ignore(comment)
+    if ignore is None:
         # Another tool's comment (noqa, type: ignore, pragma) stays first and intact.
         return f"{comment}  # depcheck: ignore[{rule}]{tail}"
-    rules = _rules_in(match)
+    rules = ignore.rules
     if rules is None or rule in rules:
         return comment  # a bare ignore already covers every rule
     merged = ", ".join(sorted({*rules, rule}))
-    return f"{comment[:match.start(1)]}{merged}{comment[match.end(1):]}"
+    return f"{comment[:ignore.rules_start]}{merged}{comment[ignore.rules_end:]}"
 
 
 def without_unused(comment: str) -> Optional[str]:
@@ -79,16 +73,16 @@ def without_unused(comment: str) -> Optional[str]:
 
     Returns None when nothing of the comment is left.
     """
-    match = SUPPRESSION_RE.search(comment)
-    if match is None:
+    ignore = find_ignore(comment)
+    if ignore is None:
         return comment
-    rules = _rules_in(match)
+    rules = ignore.rules
     if rules:
         known = [r for r in rules if r in suppressible_ids()]
         if known and len(known) < len(rules):
-            return f"{comment[:match.start(1)]}{', '.join(known)}{comment[match.end(1):]}"
-    following = _NEXT_COMMENT.search(comment, match.end())
-    left = comment[: match.start()].rstrip()
+            return f"{comment[:ignore.rules_start]}{', '.join(known)}{comment[ignore.rules_end:]}"
+    following = _NEXT_COMMENT.search(comment, ignore.end)
+    left = comment[: ignore.start].rstrip()
     right = comment[following.start():].strip() if following else ""
     rest = "  ".join(part for part in (left, right) if part)
     return rest or None

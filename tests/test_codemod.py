@@ -13,6 +13,7 @@ import pytest
 from depcheck.cli import main
 from depcheck.codemod import with_rule, without_unused
 from depcheck.facts import extract
+from depcheck.facts.comments import find_ignore
 from tests.conftest import rules_of, run_json
 
 CONFIG = """
@@ -75,6 +76,37 @@ def test_with_rule(comment, rule, reason, expected):
 )
 def test_without_unused(comment, expected):
     assert without_unused(comment) == expected
+
+
+@pytest.mark.parametrize(
+    "comment, rules",
+    [
+        ("# depcheck: ignore[layer]", ("layer",)),
+        ("#depcheck:ignore[ cycle ,layer, ]  why", ("cycle", "layer")),
+        ("# noqa  # depcheck: ignore  legacy", None),
+        ("# depcheck: ignore[]", ()),
+        ("# depcheck: ignored", "no ignore"),
+        ("# depcheck: publishes orders.created", "no ignore"),
+    ],
+)
+def test_one_grammar_for_the_extractor_and_the_codemod(comment, rules):
+    ignore = find_ignore(comment)
+    suppressions = extract(f"import x  {comment}\n".encode()).suppressions
+    if rules == "no ignore":
+        assert ignore is None and suppressions == ()
+        return
+    assert ignore is not None and ignore.rules == rules
+    assert comment[ignore.start] == "#"
+    if rules is None:
+        assert comment[:ignore.end].endswith("ignore") and ignore.rules_start == -1
+    else:  # the span between the brackets, which the codemod rewrites
+        assert comment[ignore.rules_start - 1] == "[" and comment[ignore.rules_end:ignore.end] == "]"
+    # The extractor reads the same rules (sorted; none for a bare ignore, and for ``ignore[]``) ...
+    (suppression,) = suppressions
+    assert suppression.rules == tuple(sorted(set(rules or ())))
+    # ... and reads back what the codemod writes into the spans it was given.
+    (edited,) = extract(f"import x  {with_rule(comment, 'forbidden')}\n".encode()).suppressions
+    assert edited.rules == (() if rules is None else tuple(sorted({*rules, "forbidden"})))
 
 
 def test_added_comments_are_read_back_by_the_extractor():

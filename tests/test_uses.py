@@ -459,3 +459,22 @@ def test_a_function_inside_a_match_case_still_scopes_its_parameters():
                 orders.api.go()
     """)
     assert found == [("call", "shop.orders.api.go", 8)]
+
+
+def test_events_and_uses_share_one_binding_of_the_module(monkeypatch):
+    import depcheck.facts as facts
+    from depcheck.patterns import PRESETS
+
+    calls = []
+
+    def counted(*args):
+        calls.append(args)
+        return bind_module(*args)
+
+    bind_module = facts.bind_module
+    monkeypatch.setattr(facts, "bind_module", counted)
+    source = b"from shop import signals\nfrom shop.orders import Order\n\nsignals.paid.send(sender=Order)\n"
+    found = facts.extract(source, ExtractionSettings(PRESETS["django"], UseSettings(packages=("shop",))))
+    assert len(calls) == 1
+    assert [(e.kind, e.event) for e in found.events] == [("publish", "shop.signals.paid")]
+    assert [(u.kind, u.name) for u in found.uses] == [("call", "shop.signals.paid.send"), ("use", "shop.orders.Order")]

@@ -1,0 +1,76 @@
+"""The file's import statements, as ``ImportFact``s (nothing resolved: that needs other files)."""
+
+from __future__ import annotations
+
+import ast
+
+from depcheck.facts.syntax import FUNCTION_NODES, LOOP_NODES, MATCH, TRY_NODES, WITH_NODES, line_text
+from depcheck.model import ImportFact
+
+
+def read_imports(tree: ast.Module, lines: list[str]) -> tuple[tuple[ImportFact, ...], list[ast.stmt]]:
+    """The file's imports, sorted, and their statements (which the use walk indexes by line)."""
+    found: list[ImportFact] = []
+    nodes: list[ast.stmt] = []
+    # An explicit stack instead of recursion: deeply nested code must not
+    # exhaust Python's recursion limit here.
+    stack: list[tuple[list[ast.stmt], bool, bool]] = [(tree.body, False, False)]
+    while stack:
+        body, type_checking, in_function = stack.pop()
+        for node in body:
+            kind = type(node)
+            if kind is ast.Import or kind is ast.ImportFrom:
+                found.extend(_import_facts(node, lines, type_checking, in_function))
+                nodes.append(node)
+            elif kind in FUNCTION_NODES:
+                stack.append((node.body, type_checking, True))
+            elif kind is ast.ClassDef:
+                stack.append((node.body, type_checking, in_function))
+            elif kind is ast.If:
+                stack.append((node.body, type_checking or _is_type_checking(node.test), in_function))
+                stack.append((node.orelse, type_checking, in_function))
+            elif kind in LOOP_NODES:
+                stack.append((node.body, type_checking, in_function))
+                stack.append((node.orelse, type_checking, in_function))
+            elif kind in WITH_NODES:
+                stack.append((node.body, type_checking, in_function))
+            elif kind in TRY_NODES:
+                stack.append((node.body, type_checking, in_function))
+                for handler in node.handlers:
+                    stack.append((handler.body, type_checking, in_function))
+                stack.append((node.orelse, type_checking, in_function))
+                stack.append((node.finalbody, type_checking, in_function))
+            elif MATCH is not None and kind is MATCH:
+                for case in node.cases:
+                    stack.append((case.body, type_checking, in_function))
+    found.sort()
+    return tuple(found), nodes
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    if isinstance(test, ast.Attribute):
+        return test.attr == "TYPE_CHECKING"
+    return False
+
+
+def _import_facts(
+    node: ast.stmt, lines: list[str], type_checking: bool, in_function: bool
+) -> list[ImportFact]:
+    line = node.lineno
+    common = {
+        "line": line,
+        "column": node.col_offset + 1,
+        "type_checking": type_checking,
+        "in_function": in_function,
+        "end_line": getattr(node, "end_lineno", None) or line,
+        "text": line_text(lines, line),
+    }
+    if isinstance(node, ast.Import):
+        return [ImportFact(module=alias.name, **common) for alias in node.names]
+    assert isinstance(node, ast.ImportFrom)
+    names = tuple(alias.name for alias in node.names)
+    return [
+        ImportFact(module=node.module or "", names=names, level=node.level, is_from=True, **common)
+    ]

@@ -1,0 +1,114 @@
+"""Which files and statements can hold an event site or a use, and so must be walked.
+
+Walking every expression costs about as much as parsing. A site or a use
+needs a certain name on its lines (a pattern's call name, an imported name, a
+loader's name), so the walks skip files, and then statements, where none
+occurs.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import re
+from collections.abc import Collection
+from typing import Optional
+
+from depcheck.model import Alias, Loader
+from depcheck.patterns import EventPattern
+
+# The hit lines count "\n"; a lone "\r" also ends a line for Python, and then every
+# statement is walked. The use walk has always also walked everything when
+# ``str.splitlines`` ends lines where Python does not (form feed, ...).
+_ODD_BREAKS = re.compile("\r(?!\n)|[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+class Statements:
+    """The statements a walk visits: those with a hit line (their decorators' lines included)."""
+
+    def __init__(self, hit_lines: Optional[list[int]]) -> None:
+        self.hit_lines = hit_lines  # ascending; None: every statement
+
+    def admits(self, node: ast.stmt) -> bool:
+        if self.hit_lines is None:
+            return True
+        start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+        end = getattr(node, "end_lineno", None) or start
+        index = bisect.bisect_left(self.hit_lines, start)
+        return index < len(self.hit_lines) and self.hit_lines[index] <= end
+
+
+EVERY = Statements(None)
+
+
+def site_statements(
+    text: str, patterns: tuple[EventPattern, ...], aliases: tuple[Alias, ...]
+) -> Optional[Statements]:
+    """Where an event site may be; None when nowhere (no pattern's name occurs in the file)."""
+    words = {pattern.word for pattern in patterns}
+    if not any(word in text for word in words):
+        return None
+    # A glob's name can be anywhere.
+    if not all(p.exact_word for p in patterns) or "\r" in text and "\r" in text.replace("\r\n", ""):
+        return EVERY
+    # Module-level aliases of a pattern's name (``from bus import publish as p``) are its names too.
+    words.update(a.name for a in aliases if a.target.rsplit(".", 1)[-1] in words)
+    return Statements(hit_lines(text, words, whole_words=True))
+
+
+def use_statements(text: str, words: set[str], loaders: tuple[Loader, ...]) -> Optional[Statements]:
+    """Where a use or dynamic load may be, given the names the use walk looks for and the loaders.
+
+    None when nowhere: none of those names occurs in the file.
+    """
+    words = set(words)
+    for loader in loaders:
+        last = loader.call.rsplit(".", 1)[-1]
+        if not last.isidentifier():
+            return EVERY  # a glob's name can be anywhere
+        words.add(last)
+    if not words or not any(word in text for word in words):
+        return None
+    if _ODD_BREAKS.search(text):
+        return EVERY
+    return Statements(hit_lines(text, words, whole_words=False))
+
+
+def hit_lines(text: str, words: Collection[str], *, whole_words: bool) -> list[int]:
+    """Lines (1-based, ascending) where one of ``words`` occurs.
+
+    ``whole_words=False`` also counts a word inside a longer name (a superset
+    is safe for a prefilter) and finds it with ``str.find``: for the use walk,
+    compiling a regex of each file's imported names cost more than the search.
+    Words of two characters or less still count only as whole names there:
+    ``_`` (gettext) would match inside every snake_case name. The event walk
+    keeps whole words: which statements it skips changes what it finds where
+    its prefilter misses a name (a function's own alias of a pattern's name).
+    """
+    offsets: list[int] = []
+    if whole_words:
+        finder = re.compile(r"\b(?:{})\b".format("|".join(re.escape(w) for w in sorted(words))))
+        offsets.extend(match.start() for match in finder.finditer(text))
+    else:
+        find = text.find
+        short = sorted(w for w in words if len(w) <= 2)
+        for word in words:
+            if len(word) <= 2:
+                continue
+            size = len(word)
+            at = find(word)
+            while at >= 0:
+                offsets.append(at)
+                at = find(word, at + size)
+        if short:
+            finder = re.compile(r"(?<!\w)(?:{})(?!\w)".format("|".join(re.escape(w) for w in short)))
+            offsets.extend(match.start() for match in finder.finditer(text))
+    offsets.sort()
+    hits: list[int] = []
+    line, last = 1, 0
+    for at in offsets:
+        line += text.count("\n", last, at)
+        last = at
+        if not hits or hits[-1] != line:
+            hits.append(line)
+    return hits

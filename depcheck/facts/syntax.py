@@ -1,0 +1,56 @@
+"""Small readers of ``ast`` nodes that every extractor shares."""
+
+from __future__ import annotations
+
+import ast
+from typing import Optional
+
+FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
+DEFINITION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
+WITH_NODES = (ast.With, ast.AsyncWith)
+TRY_NODES = tuple(node for node in (ast.Try, getattr(ast, "TryStar", None)) if node is not None)
+MATCH = getattr(ast, "Match", None)  # Python 3.10+
+
+
+def line_text(lines: list[str], line: int) -> str:
+    """A source line without its indentation, for evidence; "" when there is no such line."""
+    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
+
+
+def dotted(node: ast.expr) -> Optional[str]:
+    """``a.b.c`` as written; a call in the chain shows as ``()`` (``signal("x").send`` -> ``().send``)."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+    elif isinstance(node, ast.Call):
+        parts.append("()")
+    else:
+        return None
+    return ".".join(reversed(parts))
+
+
+def string(node: Optional[ast.expr]) -> Optional[str]:
+    """The value of a string literal, else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def positional(call: ast.Call, index: int) -> Optional[ast.expr]:
+    """The call's positional argument ``index``; None if missing or after a ``*args``."""
+    head = call.args[: index + 1]
+    # After a ``*args`` nobody can tell which argument is the N-th.
+    if len(head) > index and not any(isinstance(a, ast.Starred) for a in head):
+        return head[index]
+    return None
+
+
+def parameters(args: ast.arguments) -> list[ast.arg]:
+    """Every parameter of a function or lambda: positional-only, normal, keyword-only, ``*``, ``**``."""
+    every = [*getattr(args, "posonlyargs", []), *args.args, *args.kwonlyargs]
+    every += [a for a in (args.vararg, args.kwarg) if a is not None]
+    return every

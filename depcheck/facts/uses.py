@@ -1,0 +1,224 @@
+"""One file's uses of names imported from the analysed packages, its dynamic loads, its app labels.
+
+A name is followed only while it still means the import: the walk's
+function scopes hide it behind a parameter or local assignment of the same
+name. A use keeps the import's line, so a suppression there covers it.
+"""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import re
+from collections.abc import Iterable
+
+from depcheck.facts.bindings import ModuleBindings, Names, Ref, SourceIndex, import_refs
+from depcheck.facts.prefilter import use_statements
+from depcheck.facts.syntax import MATCH, dotted, line_text, positional, string
+from depcheck.facts.walk import walk
+from depcheck.model import AppLabel, Use, UseSettings
+
+_DJANGO_FIELDS = ("ForeignKey", "ManyToManyField", "OneToOneField")
+# The names a dynamic load's call has on its line, for the prefilter.
+_DYNAMIC_WORDS = ("import_module", "__import__")
+_MODEL_WORDS = ("get_model", *_DJANGO_FIELDS)
+_DOTTED_RE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+_MODEL_REF_RE = re.compile(r"^([A-Za-z_]\w*)\.[A-Za-z_]\w*$")
+
+
+def find_uses(
+    tree: ast.Module, text: str, lines: list[str], import_nodes: list[ast.stmt],
+    bindings: ModuleBindings, settings: UseSettings,
+) -> tuple[tuple[Use, ...], tuple[AppLabel, ...]]:
+    """The file's uses and dynamic loads (one walk over the statements that may hold one), its app labels."""
+    apps = tuple(sorted(set(app_labels(tree)))) if settings.django_models else ()
+    imported: set[str] = set()  # names that may be bound to an import from the packages
+    if settings.uses:
+        imported.update(
+            local for node in import_nodes for local, ref in import_refs(node) if _internal(ref, settings)
+        )
+        imported.update(
+            name for name, ref in bindings.names.items()
+            if ref.line and not ref.own and _internal(ref, settings)
+        )
+    words = set(imported)
+    if settings.dynamic_imports:
+        words.update(_DYNAMIC_WORDS)
+    if settings.django_models:
+        words.update(_MODEL_WORDS)
+    statements = use_statements(text, words, settings.loaders)
+    if statements is None:
+        return (), apps
+    names = Names(bindings.names, bindings.classes)
+    walker = _UseWalk(names, lines, settings, imported)
+    index = SourceIndex(import_nodes, lines, walrus=":=" in text)
+    walk(tree, names, walker.visit, statements, index=index, annotations=True)
+    return tuple(sorted(set(walker.found))), apps
+
+
+def _internal(ref: Ref, settings: UseSettings) -> bool:
+    if ref.level:
+        return True
+    return any(ref.event == p or ref.event.startswith(p + ".") for p in settings.packages)
+
+
+class _UseWalk:
+    """Records uses and dynamic loads at each node the walk visits."""
+
+    def __init__(self, names: Names, lines: list[str], settings: UseSettings, imported: set[str]) -> None:
+        self.names = names
+        self.lines = lines
+        self.settings = settings
+        self.imported = imported
+        self.dynamic = settings.dynamic_imports or bool(settings.loaders) or settings.django_models
+        self.found: list[Use] = []
+        self.called: set[int] = set()  # ids of the func nodes of calls seen
+
+    def visit(self, node: ast.AST) -> Iterable[ast.AST]:
+        """Record what ``node`` holds; the children the walk should visit next."""
+        # ``match`` has cases, not a body: its cases go through the walk, which scopes functions.
+        if isinstance(node, ast.stmt) and not hasattr(node, "body") and type(node) is not MATCH:
+            return self._simple(node)
+        return self._expressions(node)
+
+    def _simple(self, statement: ast.stmt) -> list[ast.AST]:
+        """A statement without a body, walked here in one loop (the walk's hot path).
+
+        Lambdas go back to the walk, which gives them their own scope."""
+        pending: list[ast.AST] = []
+        stack: list[ast.AST] = [statement]
+        while stack:
+            node = stack.pop()
+            kind = type(node)
+            if kind is ast.Lambda:
+                pending.append(node)
+            elif kind is not ast.Constant:
+                stack.extend(self._expressions(node))
+        return pending
+
+    def _expressions(self, node: ast.AST) -> Iterable[ast.AST]:
+        """Record what ``node`` uses or loads; the children still to visit."""
+        kind = type(node)
+        if kind is ast.Call:
+            func = node.func  # type: ignore[attr-defined]
+            self.called.add(id(func))
+            if self.dynamic:
+                self._dynamic(node)  # type: ignore[arg-type]
+        elif kind is ast.Attribute or kind is ast.Name:
+            root = node
+            attrs: list[str] = []
+            while type(root) is ast.Attribute:
+                attrs.append(root.attr)  # type: ignore[attr-defined]
+                root = root.value  # type: ignore[attr-defined]
+            if type(root) is ast.Name:
+                name = root.id  # type: ignore[attr-defined]
+                if name in self.imported and not (kind is ast.Name and type(node.ctx) is not ast.Load):  # type: ignore[attr-defined]
+                    self._use(node, name, attrs)
+                return ()
+        return ast.iter_child_nodes(node)
+
+    def _use(self, node: ast.AST, root: str, attrs: list[str]) -> None:
+        ref = self.names.lookup(root)
+        if ref is None or not ref.line or ref.topic or ref.own or not _internal(ref, self.settings):
+            return
+        name = ".".join([ref.event, *reversed(attrs)])
+        kind = "call" if id(node) in self.called else "use"
+        self._add(node, kind, name, ref.level, ref.event, ref.line)
+
+    def _add(self, node: ast.AST, kind: str, name: str, level: int = 0, bound: str = "",
+             import_line: int = 0) -> None:
+        line = node.lineno  # type: ignore[attr-defined]
+        text = line_text(self.lines, line)
+        self.found.append(Use(line, node.col_offset + 1, kind, name, level, bound, import_line, text))  # type: ignore[attr-defined]
+
+    # ------------------------------------------------------------ dynamic loads
+
+    def _dynamic(self, call: ast.Call) -> None:
+        names = self.names.callee(call.func)
+        if not names:
+            return
+        last = names[0].rsplit(".", 1)[-1]
+        settings = self.settings
+        if settings.dynamic_imports:
+            function = (
+                self.names.resolve(call.func) if isinstance(call.func, (ast.Name, ast.Attribute)) else None
+            )
+            if function is not None and function.line and function.event == "importlib.import_module":
+                self._import_module(call)
+            elif names == ("__import__",) and self.names.lookup("__import__") is None:
+                module = string(positional(call, 0))
+                if module and _DOTTED_RE.match(module):
+                    self._add(call, "dynamic-import", module)
+        for loader in settings.loaders:
+            if "." in loader.call:
+                hit = any(fnmatch.fnmatchcase(name, loader.call) for name in names)
+            else:
+                hit = fnmatch.fnmatchcase(last, loader.call)
+            if hit:
+                module = string(positional(call, loader.module_arg))
+                if module and _DOTTED_RE.match(module):
+                    self._add(call, "string-loader", loader.prefix + module)
+        if settings.django_models:
+            label = None
+            if last == "get_model":
+                first, second = string(positional(call, 0)), string(positional(call, 1))
+                if first and second and first.isidentifier():
+                    label = first
+                elif first and second is None and len(call.args) == 1:
+                    match = _MODEL_REF_RE.match(first)
+                    label = match.group(1) if match else None
+            elif last in _DJANGO_FIELDS:
+                target = positional(call, 0)
+                if target is None:
+                    target = next((k.value for k in call.keywords if k.arg == "to"), None)
+                match = _MODEL_REF_RE.match(string(target) or "")
+                label = match.group(1) if match else None
+            if label:
+                self._add(call, "django-model", label)
+
+    def _import_module(self, call: ast.Call) -> None:
+        module = string(positional(call, 0))
+        if not module:
+            return
+        dots = len(module) - len(module.lstrip("."))
+        rest = module[dots:]
+        if rest and not _DOTTED_RE.match(rest):
+            return
+        if not dots:
+            self._add(call, "dynamic-import", module)
+            return
+        package_node = positional(call, 1)
+        if package_node is None:
+            package_node = next((k.value for k in call.keywords if k.arg == "package"), None)
+        package = string(package_node)
+        if package and _DOTTED_RE.match(package):
+            parts = package.split(".")
+            if dots - 1 < len(parts):
+                base = parts[: len(parts) - (dots - 1)]
+                self._add(call, "dynamic-import", ".".join(base + ([rest] if rest else [])))
+        elif isinstance(package_node, ast.Name) and package_node.id == "__package__":
+            # Relative to this module's package: resolved like a relative import, in graph.py.
+            self._add(call, "dynamic-import", rest, level=dots)
+
+
+def app_labels(tree: ast.Module) -> list[AppLabel]:
+    """Django ``AppConfig``-like classes at module level: their label and package."""
+    found = []
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        bases = [dotted(b) or "" for b in node.bases]
+        if not any(b.rsplit(".", 1)[-1].endswith("Config") for b in bases):
+            continue
+        values: dict[str, str] = {}
+        for statement in node.body:
+            if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+                target, value = statement.targets[0], string(statement.value)
+                if isinstance(target, ast.Name) and value is not None:
+                    values[target.id] = value
+        package = values.get("name", "")
+        if _DOTTED_RE.match(package):
+            label = values.get("label") or package.rsplit(".", 1)[-1]
+            if label.isidentifier():
+                found.append(AppLabel(label, package))
+    return found
