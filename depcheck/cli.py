@@ -103,10 +103,11 @@ def _parser() -> argparse.ArgumentParser:
     graph = commands.add_parser("graph", help="print the dependency graph")
     common(graph)
     _format_option(graph, GRAPH_FORMATS)
-    pictures = " and ".join(name for name in GRAPH_FORMATS if GRAPH_FORMATS.format(name).components)
+    pictures = [name for name in GRAPH_FORMATS if GRAPH_FORMATS.format(name).components]
+    drawn = ", ".join(pictures[:-1]) + " and " + pictures[-1] if len(pictures) > 1 else "".join(pictures)
     graph.add_argument(
         "--components", action="store_true",
-        help=f"the graph of components (layer entries) instead of modules; {pictures} always draw components",
+        help=f"the graph of components (layer entries) instead of modules; {drawn} always draw components",
     )
 
     events = commands.add_parser(
@@ -360,13 +361,19 @@ def _run_baseline(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
-def _run_graph(args: argparse.Namespace) -> int:
-    from depcheck.pipeline import snapshot
+def _picture(result: Result, name: str, components: bool = False) -> str:
+    """What graph format ``name`` draws of the run; a format registered with components=True
+    always gets the component graph."""
+    from depcheck.pictures import snapshot
 
+    output = GRAPH_FORMATS.format(name)
+    components = components or output.components
+    return output.render(snapshot(result.config, result.graph, result.violations, components=components))
+
+
+def _run_graph(args: argparse.Namespace) -> int:
     result = _run(args, _load(args.path, args.config), progress=False)
-    output = GRAPH_FORMATS.format(args.format)
-    components = args.components or output.components
-    sys.stdout.write(output.render(snapshot(result, components=components)))
+    sys.stdout.write(_picture(result, args.format, args.components))
     return EXIT_CLEAN
 
 
@@ -456,16 +463,16 @@ def _run_explain(args: argparse.Namespace) -> int:
 
 
 def _run_events(args: argparse.Namespace) -> int:
-    from depcheck.pipeline import event_catalog
+    from depcheck.pictures import event_catalog
 
     result = _run(args, _load(args.path, args.config), progress=False)
-    sys.stdout.write(EVENT_FORMATS[args.format](event_catalog(result)))
+    sys.stdout.write(EVENT_FORMATS[args.format](event_catalog(result.config, result.graph)))
     return EXIT_CLEAN
 
 
 COMMANDS = {
-    "check": _run_check, "graph": _run_graph, "events": _run_events, "baseline": _run_baseline,
-    "init": _run_init, "migrate": _run_migrate, "explain": _run_explain,
+    "check": _run_check, "graph": _run_graph, "events": _run_events,
+    "baseline": _run_baseline, "init": _run_init, "migrate": _run_migrate, "explain": _run_explain,
 }
 
 

@@ -51,10 +51,17 @@ def _layer_groups(snapshot: GraphSnapshot) -> list[tuple[str, list[str]]]:
 
 
 def _pairs(snapshot: GraphSnapshot) -> list[tuple[str, str, str]]:
-    """(from, to, label) per node pair; the label lists the edge kinds other than import."""
+    """(from, to, label) per node pair; the label lists the edge kinds other than import.
+
+    A violating pair with no edge of its own runs through modules outside every component
+    (a cycle's hop or a layer violation through them): drawn all the same, as ``indirect``."""
     kinds: dict[tuple[str, str], set[str]] = {}
     for edge in _edges(snapshot):
         kinds.setdefault((edge["from"], edge["to"]), set()).add(edge["kind"])
+    nodes = set(snapshot.nodes)
+    for pair in snapshot.violating:
+        if pair not in kinds and set(pair) <= nodes:
+            kinds[pair] = {"indirect"}
     return [
         (a, b, ", ".join(sorted(k - {"import"})))
         for (a, b), k in sorted(kinds.items())
