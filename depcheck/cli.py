@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from depcheck.filters.baseline import Baseline
     from depcheck.pipeline import Result
 
+MAP_FORMAT = "html"  # the graph format `depcheck map` writes
+MAP_FILE = "depcheck-map.html"
+
 EXIT_CLEAN = 0
 EXIT_VIOLATIONS = 1
 EXIT_ERROR = 2
@@ -103,11 +106,19 @@ def _parser() -> argparse.ArgumentParser:
     graph = commands.add_parser("graph", help="print the dependency graph")
     common(graph)
     _format_option(graph, GRAPH_FORMATS)
-    pictures = " and ".join(name for name in GRAPH_FORMATS if GRAPH_FORMATS.format(name).components)
+    pictures = [name for name in GRAPH_FORMATS if GRAPH_FORMATS.format(name).components]
+    drawn = ", ".join(pictures[:-1]) + " and " + pictures[-1] if len(pictures) > 1 else "".join(pictures)
     graph.add_argument(
         "--components", action="store_true",
-        help=f"the graph of components (layer entries) instead of modules; {pictures} always draw components",
+        help=f"the graph of components (layer entries) instead of modules; {drawn} always draw components",
     )
+    chart = commands.add_parser(
+        "map", help=f"write the architecture map: graph --format {MAP_FORMAT}, one self-contained file"
+    )
+    common(chart)
+    chart.add_argument("-o", "--output", metavar="FILE", default=MAP_FILE,
+                       help=f"where to write it; - for stdout (default: {MAP_FILE})")
+    chart.add_argument("--open", action="store_true", help="open it in the web browser")
 
     events = commands.add_parser(
         "events", help="the event catalog: every event, its owner, publishers and consumers"
@@ -360,13 +371,39 @@ def _run_baseline(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
-def _run_graph(args: argparse.Namespace) -> int:
-    from depcheck.pipeline import snapshot
+def _picture(result: Result, name: str, components: bool = False) -> str:
+    """What graph format ``name`` draws of the run; a format registered with components=True
+    always gets the component graph."""
+    from depcheck.pictures import snapshot
 
+    output = GRAPH_FORMATS.format(name)
+    components = components or output.components
+    return output.render(snapshot(result.config, result.graph, result.violations, components=components))
+
+
+def _run_graph(args: argparse.Namespace) -> int:
     result = _run(args, _load(args.path, args.config), progress=False)
-    output = GRAPH_FORMATS.format(args.format)
-    components = args.components or output.components
-    sys.stdout.write(output.render(snapshot(result, components=components)))
+    sys.stdout.write(_picture(result, args.format, args.components))
+    return EXIT_CLEAN
+
+
+def _run_map(args: argparse.Namespace) -> int:
+    result = _run(args, _load(args.path, args.config), progress=args.output != "-")
+    page = _picture(result, MAP_FORMAT)
+    if args.output == "-":
+        sys.stdout.write(page)
+        return EXIT_CLEAN
+    target = Path(args.output)
+    try:
+        target.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{args.output}: cannot write the map: {exc.strerror or exc}") from None
+    size = len(page.encode("utf-8")) // 1024
+    print(f"depcheck: wrote {args.output} ({size} kB); open it in a browser", file=sys.stderr)
+    if args.open:
+        import webbrowser
+
+        webbrowser.open(target.resolve().as_uri())
     return EXIT_CLEAN
 
 
@@ -456,16 +493,16 @@ def _run_explain(args: argparse.Namespace) -> int:
 
 
 def _run_events(args: argparse.Namespace) -> int:
-    from depcheck.pipeline import event_catalog
+    from depcheck.pictures import event_catalog
 
     result = _run(args, _load(args.path, args.config), progress=False)
-    sys.stdout.write(EVENT_FORMATS[args.format](event_catalog(result)))
+    sys.stdout.write(EVENT_FORMATS[args.format](event_catalog(result.config, result.graph)))
     return EXIT_CLEAN
 
 
 COMMANDS = {
-    "check": _run_check, "graph": _run_graph, "events": _run_events, "baseline": _run_baseline,
-    "init": _run_init, "migrate": _run_migrate, "explain": _run_explain,
+    "check": _run_check, "graph": _run_graph, "map": _run_map, "events": _run_events,
+    "baseline": _run_baseline, "init": _run_init, "migrate": _run_migrate, "explain": _run_explain,
 }
 
 

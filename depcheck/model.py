@@ -377,3 +377,9 @@ class GraphSnapshot:
     layers: tuple[tuple[str, ...], ...] = ()  # highest first, for grouping pictures
     violating: frozenset[tuple[str, str]] = frozenset()
     components: bool = False
+    # What the map adds (report/mapdata.py): every module with its component ("" for none), every
+    # drawn site, each violation with the component pair it is drawn on, and the event catalog.
+    members: tuple[tuple[str, str], ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    blamed: tuple[tuple[str, str, Violation], ...] = ()
+    events: tuple[CatalogEvent, ...] = ()

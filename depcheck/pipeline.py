@@ -16,17 +16,7 @@ from depcheck import cache as cache_mod
 from depcheck.config import Config
 from depcheck.config.validate import check_names, check_source_roots
 from depcheck.discover import Listings, Project, discover
-from depcheck.model import (
-    ERROR,
-    EventCatalog,
-    Evidence,
-    ExtractionSettings,
-    FileFacts,
-    GraphSnapshot,
-    Loops,
-    Summary,
-    Violation,
-)
+from depcheck.model import ERROR, ExtractionSettings, FileFacts, Loops, Summary, Violation
 from depcheck.pool import Progress
 
 # The graph, the rules and the parser are imported where they are used: a run
@@ -326,65 +316,3 @@ def shown(result: Result) -> Result:
             notes.append(f"{where}{count - limit} more cycles not shown (max_cycles = {limit}); "
                          "cut the cycles above first, or raise max_cycles")
     return dataclasses.replace(result, violations=kept, notes=notes, shown_of=result)
-
-
-def _component_names(config: Config, modules: list[str]) -> Callable[[str], Optional[str]]:
-    from depcheck.rules.base import Components
-    from depcheck.rules.cycle import CycleSettings
-
-    acyclic = CycleSettings.of(config).components(modules)
-    return Components((*config.layer_components, *acyclic)).of
-
-
-def snapshot(result: Result, *, components: bool = False) -> GraphSnapshot:
-    """The module graph, or the component graph, with the pairs that some violation blames."""
-    config, graph = result.config, result.graph
-    component_of = _component_names(config, graph.modules)
-    violating: set[tuple[str, str]] = set()
-    for violation in result.violations:
-        if violation.cycle:
-            # Colour only the hop to cut (where the cycle is located), not the whole loop.
-            at = violation.location
-            for e in violation.evidence:
-                if at is not None and (e.file, e.line) == (at.file, at.line):
-                    a, b = (component_of(e.source), component_of(e.target)) if components \
-                        else (e.source, e.target)
-                    if a and b:
-                        violating.add((a, b))
-        elif components and violation.source and violation.target:
-            violating.add((violation.source, violation.target))
-        else:
-            violating.update(zip(violation.chain, violation.chain[1:]))
-    edges = [
-        (e.source, e.target, e.kind, e.file, e.line)
-        for evidence in graph.edges.values()
-        for e in _drawn(evidence)
-    ]
-    if not components:
-        return GraphSnapshot(tuple(graph.modules), tuple(sorted(edges)), config.layers, frozenset(violating))
-    lifted = {
-        (a, b, kind, path, line)
-        for source, target, kind, path, line in edges
-        if (a := component_of(source)) and (b := component_of(target)) and a != b
-    }
-    nodes = sorted({component_of(m) for m in graph.modules} - {None})
-    return GraphSnapshot(tuple(nodes), tuple(sorted(lifted)), config.layers, frozenset(violating), True)
-
-
-def _drawn(evidence: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
-    """An edge's evidence as pictures show it: the uses an import enables are that import."""
-    if any(e.kind == "import" for e in evidence):
-        return tuple(e for e in evidence if e.kind not in ("call", "use"))
-    return evidence
-
-
-def event_catalog(result: Result) -> EventCatalog:
-    """Every event with its owner and sites, and the component of each module involved."""
-    config, graph = result.config, result.graph
-    component_of = _component_names(config, graph.modules)
-    modules = {
-        e.source for event in graph.events for e in (*event.definitions, *event.publishers, *event.consumers)
-    }
-    modules.update(event.owner for event in graph.events if event.owner)
-    components = tuple(sorted((m, component_of(m) or m) for m in modules))
-    return EventCatalog(graph.events, components)

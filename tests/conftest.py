@@ -65,6 +65,30 @@ def sites(event: dict, side: str) -> list[tuple[str, int]]:
 
 DJANGO = "django==5.2.8"
 
+# Django's packages highest first (bench/bench.py's DJANGO_LAYERS), with the Django signal preset:
+# the map's browser test and the README's screenshot of it (scripts/map_screenshots.py).
+DJANGO_CONFIG = """
+[tool.depcheck]
+packages = ["django"]
+layers = [
+  "django.contrib",
+  "django.test",
+  ["django.views", "django.middleware", "django.shortcuts"],
+  ["django.forms", "django.templatetags"],
+  "django.template",
+  "django.urls",
+  "django.http",
+  "django.db",
+  "django.core",
+  ["django.apps", "django.conf"],
+  "django.dispatch",
+  "django.utils",
+]
+
+[tool.depcheck.events]
+presets = ["django"]
+"""
+
 
 @pytest.fixture(scope="session")
 def django_source(tmp_path_factory) -> Path:

@@ -99,6 +99,28 @@ def test_graph_dot_and_mermaid_group_layers_and_mark_violations(shop, capsys):
     assert "shop_shared --> shop_api" in mermaid and "linkStyle" in mermaid
 
 
+def test_a_cycle_hop_through_modules_of_no_component_is_drawn_red_as_indirect(project, capsys):
+    # app.a -> app (the package, in no component) -> app.b -> app.a: the cycle is located at
+    # the hop app.a -> app.b, which has no direct edge between the two components.
+    root = project({
+        "pyproject.toml": '[tool.depcheck]\npackages = ["app"]\n',
+        "app/__init__.py": "from app.b import y\n",
+        "app/a/__init__.py": "import app\nz = 1\n",
+        "app/b/__init__.py": "from app.a import z\ny = 2\n",
+    })
+    main(["graph", "--format", "dot", "--no-cache", str(root)])
+    dot = capsys.readouterr().out
+    assert '"app.a" -> "app.b" [color=red, fontcolor=red, penwidth=2, label="indirect", style=dashed];' in dot
+    assert '"app.b" -> "app.a";' in dot
+    main(["graph", "--format", "mermaid", "--no-cache", str(root)])
+    mermaid = capsys.readouterr().out
+    assert "app_a -. indirect .-> app_b" in mermaid and "linkStyle 0 stroke:red" in mermaid
+    # Module by module, the located edge (app.a -> app) is the violating one.
+    main(["graph", "--no-cache", str(root)])
+    edges = {(e["from"], e["to"]): e["violation"] for e in json.loads(capsys.readouterr().out)["edges"]}
+    assert edges == {("app.a", "app"): True, ("app", "app.b"): False, ("app.b", "app.a"): False}
+
+
 def test_same_output_whatever_the_hash_seed(shop):
     outputs = set()
     for seed in ("0", "1", "12345"):

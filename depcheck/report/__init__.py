@@ -12,10 +12,10 @@ from depcheck.report.registry import CHECK_FORMATS, EVENT_FORMATS, EXPLAIN_FORMA
 
 # isort: off
 from depcheck.report import text, json_report, sarif, github, gitlab, junit  # check reports
-from depcheck.report import graphs, events, paths  # the graph, the event catalog, explain's paths
+from depcheck.report import graphs, html, events, paths  # graph (html: the map), events, explain
 # isort: on
 
 __all__ = [
     "CHECK_FORMATS", "EVENT_FORMATS", "EXPLAIN_FORMATS", "GRAPH_FORMATS",
-    "events", "github", "gitlab", "graphs", "json_report", "junit", "paths", "sarif", "text",
+    "events", "github", "gitlab", "graphs", "html", "json_report", "junit", "paths", "sarif", "text",
 ]

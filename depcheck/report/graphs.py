@@ -21,8 +21,10 @@ def _edges(snapshot: GraphSnapshot) -> list[dict]:
     return [grouped[key] for key in sorted(grouped)]
 
 
-@GRAPH_FORMATS.register("json")
-def render_json(snapshot: GraphSnapshot) -> str:
+def document(snapshot: GraphSnapshot) -> dict:
+    """The graph JSON document, with the keys the map adds; the HTML map embeds this same one."""
+    from depcheck.report import mapdata  # only a picture needs it, not every run's start-up
+
     edges = _edges(snapshot)
     for edge in edges:
         edge["violation"] = (edge["from"], edge["to"]) in snapshot.violating
@@ -33,7 +35,13 @@ def render_json(snapshot: GraphSnapshot) -> str:
         "nodes": list(snapshot.nodes),
         "edges": edges,
     }
-    return json.dumps(document, indent=2) + "\n"
+    document.update(mapdata.extras(snapshot))
+    return document
+
+
+@GRAPH_FORMATS.register("json")
+def render_json(snapshot: GraphSnapshot) -> str:
+    return json.dumps(document(snapshot), indent=2) + "\n"
 
 
 def _layer_groups(snapshot: GraphSnapshot) -> list[tuple[str, list[str]]]:
@@ -51,10 +59,17 @@ def _layer_groups(snapshot: GraphSnapshot) -> list[tuple[str, list[str]]]:
 
 
 def _pairs(snapshot: GraphSnapshot) -> list[tuple[str, str, str]]:
-    """(from, to, label) per node pair; the label lists the edge kinds other than import."""
+    """(from, to, label) per node pair; the label lists the edge kinds other than import.
+
+    A violating pair with no edge of its own runs through modules outside every component
+    (a cycle's hop or a layer violation through them): drawn all the same, as ``indirect``."""
     kinds: dict[tuple[str, str], set[str]] = {}
     for edge in _edges(snapshot):
         kinds.setdefault((edge["from"], edge["to"]), set()).add(edge["kind"])
+    nodes = set(snapshot.nodes)
+    for pair in snapshot.violating:
+        if pair not in kinds and set(pair) <= nodes:
+            kinds[pair] = {"indirect"}
     return [
         (a, b, ", ".join(sorted(k - {"import"})))
         for (a, b), k in sorted(kinds.items())
