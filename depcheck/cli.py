@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import difflib
 import os
+import re
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional, TextIO
+from typing import TYPE_CHECKING, NoReturn, Optional, TextIO
 
 from depcheck import __version__
 from depcheck.config import Config, ConfigError, find_config, load_config
-from depcheck.model import DEFAULT_BASELINE
-from depcheck.report import CHECK_FORMATS, EVENT_FORMATS, EXPLAIN_FORMATS, GRAPH_FORMATS
+from depcheck.config import display as display_path
+from depcheck.model import DEFAULT_BASELINE, Summary
+from depcheck.report import CHECK_FAILURES, CHECK_FORMATS, EVENT_FORMATS, EXPLAIN_FORMATS, GRAPH_FORMATS
 from depcheck.report.registry import Formats
 
 if TYPE_CHECKING:
@@ -36,12 +39,67 @@ class UsageError(Exception):
     """depcheck cannot run as asked; the message is one actionable line."""
 
 
-def _format_option(sub: argparse.ArgumentParser, formats: Formats) -> None:
-    sub.add_argument("--format", choices=list(formats), default=formats.default)
+def _format_option(sub: argparse.ArgumentParser, formats: Formats, *aliases: str) -> None:
+    sub.add_argument("--format", *aliases, dest="format", choices=list(formats), default=formats.default,
+                     help=f"output format (default: {formats.default})")
+
+
+def _close(word: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+# argparse's "argument --format: invalid choice: 'jsn' (choose from 'text', 'json')"
+_INVALID_CHOICE = re.compile(r"invalid choice: '([^']*)' \(choose from (.*)\)$")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors that suggest the closest choice."""
+
+    def error(self, message: str) -> NoReturn:
+        found = _INVALID_CHOICE.search(message)
+        if found:
+            message += _close(found.group(1), re.findall(r"'([^']*)'", found.group(2)))
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {message}; see '{self.prog} --help'\n")
+
+
+def _unknown_options(parser: argparse.ArgumentParser, command: str, extra: list[str]) -> str:
+    """One line about what argparse left over, each unknown option with the closest known one."""
+    sub = _subcommands(parser)[command]
+    known = [option for option in sub._option_string_actions if option.startswith("--")]
+    parts = []
+    for word in extra:
+        if word.startswith("-"):
+            name = word.split("=", 1)[0]
+            parts.append(f"unknown option '{name}'{_close(name, known)}")
+    if not parts:
+        parts.append(f"unexpected argument{'s' if len(extra) != 1 else ''} {' '.join(extra)}")
+    return f"{'; '.join(parts)}; see 'depcheck {command} --help'"
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def _rule_list(option: str, value: str) -> tuple[str, ...]:
+    """``--select layer,cycle``: rule ids, each checked against the registry (did-you-mean)."""
+    from depcheck.rules import rule_ids
+
+    known = list(rule_ids())
+    names = tuple(name.strip() for name in value.split(",") if name.strip())
+    for name in names:
+        if name not in known:
+            raise UsageError(
+                f"{option} {name}: no such rule{_close(name, known)}; rule ids: {', '.join(known)}"
+            )
+    return names
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="depcheck",
         description="Architecture linter for Python: layers, independence and cycles "
         "over imports and events.",
@@ -51,10 +109,17 @@ def _parser() -> argparse.ArgumentParser:
     commands.required = True
 
     def common(sub: argparse.ArgumentParser, cache: bool = True) -> None:
-        sub.add_argument(
-            "path", nargs="?", default=".", metavar="PATH",
-            help="project directory; the config is looked for here and in its parents (default: .)",
-        )
+        if sub.prog.endswith(" check"):
+            sub.add_argument(
+                "paths", nargs="*", default=["."], metavar="PATH",
+                help="project directory, or files to report on (the whole project is still analysed); "
+                "the config is looked for here and in its parents (default: .)",
+            )
+        else:
+            sub.add_argument(
+                "path", nargs="?", default=".", metavar="PATH",
+                help="project directory; the config is looked for here and in its parents (default: .)",
+            )
         sub.add_argument(
             "--config", metavar="FILE",
             help="pyproject.toml with [tool.depcheck], or a depcheck.toml",
@@ -72,7 +137,15 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check the architecture; exit 1 on violations")
     common(check)
-    _format_option(check, CHECK_FORMATS)
+    _format_option(check, CHECK_FORMATS, "--output-format")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are violations")
+    check.add_argument("--statistics", action="store_true",
+                       help="one line per rule id with its count instead of the violations")
+    check.add_argument("-q", "--quiet", action="store_true", help="print only the summary line")
+    check.add_argument("--select", metavar="RULE,...",
+                       help="report only these rule ids (replaces the config's select)")
+    check.add_argument("--ignore", metavar="RULE,...",
+                       help="never report these rule ids (added to the config's ignore)")
     known = check.add_mutually_exclusive_group()
     known.add_argument(
         "--baseline", metavar="FILE",
@@ -164,23 +237,73 @@ def _load(path: str, config_file: Optional[str]) -> Config:
         return load_config(Path(config_file))
     start = Path(path)
     if not start.exists():
-        raise UsageError(f"{path}: no such directory")
+        raise UsageError(f"{path}: no such file or directory")
     if start.is_file():
         start = start.parent
     found = find_config(start)
     if found is None:
         raise UsageError(
-            f"no configuration found in {start.resolve()} or its parents: add a "
-            "[tool.depcheck] table to pyproject.toml (or a depcheck.toml), or pass --config"
+            f"no configuration found in {start.resolve()} or its parents: {_how_to_configure(start)}"
         )
     return load_config(found)
 
 
+def _how_to_configure(start: Path) -> str:
+    """The fix for a missing config: migrate another tool's config found here, else init."""
+    from depcheck.migrate import find_import_linter_config
+
+    for directory in (start.resolve(), *start.resolve().parents):
+        found = find_import_linter_config(directory)
+        tool = "import-linter"
+        if found is None and (directory / "tach.toml").is_file():
+            found, tool = directory / "tach.toml", "tach"
+        if found is not None:
+            shown = os.path.relpath(found) if found.is_relative_to(Path.cwd()) else str(found)
+            return (f"{shown} is {tool}'s: run 'depcheck migrate --from {tool} {shown} >> pyproject.toml' "
+                    "to translate it, or 'depcheck init' to propose a layering")
+        if (directory / ".git").exists():
+            break  # the repository's own root: a parent project's config is not this one's
+    where = f" {start}" if start != Path(".") else ""
+    return (f"run 'depcheck init{where}' to propose a layering from the code (or pass --config, or add "
+            "a [tool.depcheck] table to pyproject.toml)")
+
+
+def _load_check(args: argparse.Namespace) -> tuple[Config, Optional[frozenset[str]]]:
+    """The config of ``check``'s paths, and the files to report on when only files are given
+    (as the project root names them; ``None`` = everything)."""
+    paths = [Path(p) for p in args.paths or ["."]]
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"{path}: no such file or directory")
+    configs = {}
+    if args.config:
+        configs[None] = load_config(Path(args.config))
+    else:
+        for path in paths:
+            config = _load(str(path), None)
+            configs.setdefault(config.path, config)
+    if len(configs) > 1:
+        names = ", ".join(display_path(p) for p in configs)
+        raise UsageError(f"the paths belong to different projects ({names}): run depcheck once per project")
+    config = next(iter(configs.values()))
+    if not all(path.is_file() for path in paths):
+        return config, None
+    root = config.root.resolve()
+    files = set()
+    for path in paths:
+        resolved = path.resolve()
+        files.add(resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(resolved))
+    return config, frozenset(files)
+
+
 def _use_color(stream: object) -> bool:
+    """NO_COLOR wins, then FORCE_COLOR; else colour only on a terminal that can show it."""
     if os.environ.get("NO_COLOR"):
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
+    if os.environ.get("TERM") == "dumb":
+        return False
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
 
@@ -304,12 +427,38 @@ def _print_edits(verb: str, report: codemod.Report) -> None:
     print("\n".join(lines), file=sys.stderr)
 
 
+# Formats for people: paths open from the working directory; the others are read by CI
+# against the repository root.
+LOCAL_FORMATS = ("text", "concise")
+
+
+def _selected(config: Config, args: argparse.Namespace) -> Config:
+    """The config with ``--select`` (replacing its select) and ``--ignore`` (added to its ignore)."""
+    changes: dict[str, tuple[str, ...]] = {}
+    if args.select is not None:
+        changes["select"] = _rule_list("--select", args.select)
+    if args.ignore is not None:
+        changes["ignore"] = tuple(dict.fromkeys(config.ignore + _rule_list("--ignore", args.ignore)))
+    return dataclasses.replace(config, **changes) if changes else config
+
+
+def _located_in(result: Result, files: frozenset[str]) -> Result:
+    """Only the violations located in ``files`` (the run still read the whole project)."""
+    kept = [v for v in result.violations if v.location is not None and v.location.file in files]
+    return dataclasses.replace(result, violations=kept)
+
+
 def _run_check(args: argparse.Namespace) -> int:
     from depcheck.model import ERROR
 
     if args.reason and not args.add_ignores:
         raise UsageError("--reason goes with --add-ignores: it is the text written after each new ignore")
-    config = _load(args.path, args.config)
+    if (args.quiet or args.statistics) and args.format not in LOCAL_FORMATS:
+        option = "--quiet" if args.quiet else "--statistics"
+        raise UsageError(f"{option} shortens the text and concise formats; --format {args.format} is "
+                         "always the whole report")
+    config, files = _load_check(args)
+    config = _selected(config, args)
     result = _checked(config, args)
     if args.add_ignores or args.remove_unused_ignores:
         from depcheck import codemod
@@ -325,10 +474,14 @@ def _run_check(args: argparse.Namespace) -> int:
             _print_edits("removed or trimmed", report)
     from depcheck.pipeline import shown
 
+    if files is not None:
+        result = _located_in(result, files)
     result = shown(result)
     summary = dataclasses.replace(result.summary, root=_repo_root(config.root))
-    output = CHECK_FORMATS[args.format](result.violations, summary, _use_color(sys.stdout))
-    sys.stdout.write(output)
+    if args.format in LOCAL_FORMATS:
+        summary = dataclasses.replace(summary, project=config.root.resolve().as_posix(),
+                                      here=Path.cwd().resolve().as_posix())
+    sys.stdout.write(_report(args, result, summary))
     if args.format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         from depcheck.report import github
 
@@ -337,7 +490,23 @@ def _run_check(args: argparse.Namespace) -> int:
                 handle.write(github.step_summary(result.violations, summary))
         except OSError as exc:
             print(f"depcheck: warning: cannot write GITHUB_STEP_SUMMARY: {exc}", file=sys.stderr)
+    if args.exit_zero:
+        return EXIT_CLEAN
     return EXIT_VIOLATIONS if any(v.severity == ERROR for v in result.all_violations) else EXIT_CLEAN
+
+
+def _report(args: argparse.Namespace, result: Result, summary: Summary) -> str:
+    """What ``check`` prints: the format's report, or with --statistics / --quiet only counts."""
+    if not (args.quiet or args.statistics):
+        return CHECK_FORMATS[args.format](result.violations, summary, _use_color(sys.stdout))
+    from depcheck.report import tally
+
+    lines = tally.statistics(summary) if args.statistics else []
+    contracts = tally.verdict(summary)
+    if contracts:
+        lines.append(contracts)
+    lines.append(tally.summary_line(summary))
+    return "\n".join(lines) + "\n"
 
 
 def _run_baseline(args: argparse.Namespace) -> int:
@@ -506,17 +675,30 @@ COMMANDS = {
 }
 
 
+def _could_not_run(args: argparse.Namespace, problems: list[str]) -> int:
+    """Exit 2: each problem on stderr, one line each, and for a machine format a document of that
+    format saying the run failed, so the CI step reading it reports this and not an empty file."""
+    for problem in problems:
+        print(f"depcheck: {problem}", file=sys.stderr)
+    if getattr(args, "command", None) == "check" and args.format in CHECK_FAILURES:
+        try:
+            sys.stdout.write(CHECK_FAILURES[args.format](problems))
+        except BrokenPipeError:
+            pass
+    return EXIT_ERROR
+
+
 def main(argv: Optional[list[str]] = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        return _could_not_run(args, [f"error: {_unknown_options(parser, args.command, extra)}"])
     try:
         return COMMANDS[args.command](args)
     except ConfigError as exc:
-        for problem in exc.problems:
-            print(f"depcheck: config error: {problem}", file=sys.stderr)
-        return EXIT_ERROR
+        return _could_not_run(args, [f"config error: {problem}" for problem in exc.problems])
     except UsageError as exc:
-        print(f"depcheck: error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        return _could_not_run(args, [f"error: {exc}"])
     except KeyboardInterrupt:
         print("depcheck: interrupted", file=sys.stderr)
         return EXIT_ERROR
@@ -527,9 +709,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     except Exception as exc:  # noqa: BLE001 - a linter in CI must never show a traceback
         if os.environ.get("DEPCHECK_DEBUG"):
             raise
-        print(
-            f"depcheck: internal error: {type(exc).__name__}: {exc} "
-            "(please report it; set DEPCHECK_DEBUG=1 for the traceback)",
-            file=sys.stderr,
-        )
-        return EXIT_ERROR
+        return _could_not_run(args, [
+            f"internal error: {type(exc).__name__}: {exc} (please report it; set DEPCHECK_DEBUG=1 for "
+            "the traceback)"
+        ])

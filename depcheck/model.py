@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Optional
 
 from depcheck.patterns import EventPattern
@@ -22,6 +23,19 @@ DEFAULT_BASELINE = "depcheck-baseline.json"
 
 # Where users read about depcheck; SARIF viewers link rules to it.
 HOMEPAGE = "https://github.com/your-org/depcheck"
+
+# Plurals that are not the word plus "s".
+_PLURALS = {"dependency": "dependencies", "entry": "entries",
+            "dependency set aside": "dependencies set aside"}
+
+
+def plural(count: int, word: str) -> str:
+    """``1 file``, ``2 files``, ``2 dependencies``: every count a message shows."""
+    if count == 1:
+        return f"{count} {word}"
+    last = word.rsplit(" ", 1)[-1]
+    many = _PLURALS.get(word) or (word[: len(word) - len(last)] + _PLURALS.get(last, last + "s"))
+    return f"{count} {many}"
 
 
 @dataclass(frozen=True)
@@ -323,6 +337,23 @@ class Summary:
     root: str = ""
     # (rule, severity, count) of every violation, most frequent first.
     counts: tuple[tuple[str, str, int], ...] = ()
+    # (name, errors) of each [[contracts]] table, in config order: a contract with none is kept.
+    contracts: tuple[tuple[str, int], ...] = ()
+    # Where text and concise output are read from: the project root and the working directory,
+    # both absolute ("" = show paths as they are, relative to the project root).
+    project: str = ""
+    here: str = ""
+
+    def local_path(self, path: str) -> str:
+        """``path`` (relative to the project root) as it opens from the working directory: relative
+        when under it, else absolute."""
+        if not self.here or PurePath(path).is_absolute() or (len(path) > 1 and path[1] == ":"):
+            return path
+        full = PurePath(self.project) / path
+        try:
+            return full.relative_to(self.here).as_posix()
+        except ValueError:
+            return full.as_posix()
 
     def repo_path(self, path: str) -> str:
         # An absolute path (a baseline kept outside the project) has no better form.

@@ -70,6 +70,10 @@ class Result:
             seconds=self.seconds,
             notes=tuple(self.notes),
             counts=_counts(every),
+            contracts=tuple(
+                (contract.name, sum(1 for v in every if v.contract == contract.name and v.severity == ERROR))
+                for contract in self.config.contracts
+            ),
         )
 
 
@@ -98,12 +102,13 @@ def discover_checked(config: Config, listings: Optional[Listings] = None) -> Pro
     check_source_roots(config)
     project = discover(config, listings)
     exception_rules: tuple[str, ...] = ()
-    if any(exception.rules for exception in config.exceptions):
+    rule_ids: tuple[str, ...] = ()
+    if any(exception.rules for exception in config.exceptions) or config.select or config.ignore:
         # The rule registry is loaded only when it has a question to answer: a cached run needs no rule.
-        from depcheck.rules import exception_ids
+        from depcheck import rules
 
-        exception_rules = exception_ids()
-    check_names(config, project.modules, exception_rules)
+        exception_rules, rule_ids = rules.exception_ids(), rules.rule_ids()
+    check_names(config, project.modules, exception_rules, rule_ids)
     return project
 
 
@@ -145,7 +150,9 @@ def evaluate(
     for rule in run_by_default:
         settings = rule.settings(config)
         if rule.explained_by:
-            judged = [v for rule_id in rule.explained_by for v in unfiltered.get(rule_id, ())]
+            # A rule left out by select/ignore explains nothing: its loops are cycles again.
+            judged = [v for rule_id in rule.explained_by if config.reports(rule_id)
+                      for v in unfiltered.get(rule_id, ())]
             settings = dataclasses.replace(settings, judged=tuple((v.key, v.chain) for v in judged))
         findings, found = run_filtered(rule, settings, graph, ignores)
         violations.extend(findings.violations)
@@ -160,7 +167,12 @@ def evaluate(
             unfiltered.setdefault(rule_id, []).extend(found)
     if ignores:
         violations.extend(ignores.unused(unfiltered, config.file_name))
-    return graph, attach_closes(ordered(violations), closes), notes, _hidden(violations, unfiltered)
+    hidden = _hidden(violations, unfiltered)
+    if config.select or config.ignore:
+        # Left out, not fixed: a baseline entry they match is not stale.
+        hidden += tuple(_bare(v) for v in violations if not config.reports(v.rule))
+        violations = [v for v in violations if config.reports(v.rule)]
+    return graph, attach_closes(ordered(violations), closes), notes, hidden
 
 
 def _hidden(reported: list[Violation], unfiltered: Mapping[str, list[Violation]]) -> tuple[Violation, ...]:
@@ -175,9 +187,13 @@ def _hidden(reported: list[Violation], unfiltered: Mapping[str, list[Violation]]
             if count.get(violation.key, 0) > 0:
                 count[violation.key] -= 1
                 continue
-            # Evidence only adds events to the key, which baselines match without.
-            hidden.append(dataclasses.replace(violation, evidence=(), closes=None, message="", hint=""))
+            hidden.append(_bare(violation))
     return tuple(hidden)
+
+
+def _bare(violation: Violation) -> Violation:
+    # Evidence only adds events to the key, which baselines match without.
+    return dataclasses.replace(violation, evidence=(), closes=None, message="", hint="")
 
 
 def attach_closes(
@@ -287,11 +303,12 @@ def filter_baseline(result: Result, baseline: Baseline, update_command: str) -> 
     from depcheck.filters.baseline import apply_baseline
 
     outcome = apply_baseline(result.violations, baseline, update_command, result.hidden)
+    kept = [v for v in outcome.violations if result.config.reports(v.rule)]
     notes = list(result.notes)
     if outcome.skipped:
         known = f"{outcome.skipped} known violation{'s' if outcome.skipped != 1 else ''}"
         notes.append(f"{known} in the baseline {baseline.path} not shown (--no-baseline shows them)")
-    return dataclasses.replace(result, violations=outcome.violations, notes=notes)
+    return dataclasses.replace(result, violations=kept, notes=notes)
 
 
 def shown(result: Result) -> Result:

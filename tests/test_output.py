@@ -25,6 +25,7 @@ def shop(tmp_path) -> Path:
 
 def test_text_report_on_the_example_is_readable(shop, capsys, monkeypatch):
     monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.chdir(shop)  # text paths open from the working directory
     assert main(["check", str(shop)]) == 1
     out = capsys.readouterr().out
     assert "\x1b[" not in out  # not a terminal: no colour

@@ -116,7 +116,7 @@ def test_every_format_option_lists_what_the_registry_holds(command, formats):
 
 
 def test_the_choices_keep_their_order():
-    assert format_option("check") == (["text", "json", "sarif", "github", "gitlab", "junit"], "text")
+    assert format_option("check") == (["text", "concise", "json", "sarif", "github", "gitlab", "junit"], "text")
     assert format_option("graph") == (["json", "dot", "mermaid", "html"], "json")
     assert format_option("events") == (["text", "json", "mermaid"], "text")
     assert format_option("explain") == (["text", "json"], "text")

@@ -103,6 +103,10 @@ TOP_LEVEL: dict[str, Key] = {
     "events": Key("a table with 'presets', 'owners', 'patterns' and 'declare'", _one("events", parse_events)),
     "uses": Key("true or false", _one("uses", parse_uses)),
     "dynamic": Key("a table with 'imports', 'loaders', 'django_models' and 'app_labels'", _dynamic),
+    "select": Key("list of rule ids to report (default: every rule)",
+                  _one("select", lambda r, v, p: strings(r, v, p, allow_string=True))),
+    "ignore": Key("list of rule ids never to report (wins over select)",
+                  _one("ignore", lambda r, v, p: strings(r, v, p, allow_string=True))),
 }
 
 

@@ -154,10 +154,16 @@ class Config:
     events: EventSettings = EventSettings()
     uses: UseSettings = UseSettings()  # its ``packages`` are filled from ``packages``
     app_labels: tuple[tuple[str, str], ...] = ()  # (Django app label, package), for django-model loads
+    select: tuple[str, ...] = ()  # rule ids reported; () = every rule
+    ignore: tuple[str, ...] = ()  # rule ids never reported (wins over select)
     # Where each key was written; for messages about names that only the project can check.
     source: SourceMap = field(default_factory=SourceMap, repr=False, compare=False)
     # How messages name keys: "tool.depcheck." in a pyproject.toml, "" in a depcheck.toml.
     key_prefix: str = field(default="", repr=False, compare=False)
+
+    def reports(self, rule_id: str) -> bool:
+        """Whether violations of ``rule_id`` are reported (``select`` and ``ignore``)."""
+        return (not self.select or rule_id in self.select) and rule_id not in self.ignore
 
     @property
     def use_settings(self) -> UseSettings:

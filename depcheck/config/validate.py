@@ -12,6 +12,7 @@ import difflib
 from collections.abc import Collection, Iterable
 
 from depcheck.config import ConfigError
+from depcheck.config.fields import did_you_mean
 from depcheck.config.settings import Config, Contract
 from depcheck.model import matches
 
@@ -34,10 +35,13 @@ def _shown(config: Config, path: object) -> str:
         return str(path)
 
 
-def check_names(config: Config, modules: Iterable[str], exception_rules: Collection[str]) -> None:
+def check_names(
+    config: Config, modules: Iterable[str], exception_rules: Collection[str], rule_ids: Collection[str] = ()
+) -> None:
     """Every module and rule id named in ``config`` must exist; raises ConfigError with suggestions.
 
-    ``exception_rules`` are the ids of the rules an ``[[exceptions]]`` entry may name.
+    ``exception_rules`` are the ids of the rules an ``[[exceptions]]`` entry may name, ``rule_ids``
+    every id (what ``select`` and ``ignore`` may name).
     """
     names = sorted(modules)
     # Every module and each of its parent packages: a plain name is checked by one lookup.
@@ -85,6 +89,12 @@ def check_names(config: Config, modules: Iterable[str], exception_rules: Collect
                 f"{', '.join(exception_rules)} (the rules that judge dependencies), got "
                 f"{', '.join(repr(r) for r in unknown)}"
             )
+    for key in ("select", "ignore"):
+        for rule_id in getattr(config, key):
+            if rule_id not in rule_ids:
+                hint = did_you_mean(rule_id, rule_ids)
+                problems.append(f"{config.where((key,))}: '{rule_id}' is no rule id{hint}; "
+                                f"rule ids: {', '.join(rule_ids)}")
     if problems:
         raise ConfigError(problems)
 

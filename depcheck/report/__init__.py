@@ -8,14 +8,21 @@ below, in the order ``--format`` lists them), and cli.py reads the registry.
 
 from __future__ import annotations
 
-from depcheck.report.registry import CHECK_FORMATS, EVENT_FORMATS, EXPLAIN_FORMATS, GRAPH_FORMATS
+from depcheck.report.registry import (
+    CHECK_FAILURES,
+    CHECK_FORMATS,
+    EVENT_FORMATS,
+    EXPLAIN_FORMATS,
+    GRAPH_FORMATS,
+)
 
 # isort: off
-from depcheck.report import text, json_report, sarif, github, gitlab, junit  # check reports
+from depcheck.report import text, concise, json_report, sarif, github, gitlab, junit  # check
 from depcheck.report import graphs, html, events, paths  # graph (html: the map), events, explain
 # isort: on
 
 __all__ = [
-    "CHECK_FORMATS", "EVENT_FORMATS", "EXPLAIN_FORMATS", "GRAPH_FORMATS",
-    "events", "github", "gitlab", "graphs", "html", "json_report", "junit", "paths", "sarif", "text",
+    "CHECK_FAILURES", "CHECK_FORMATS", "EVENT_FORMATS", "EXPLAIN_FORMATS", "GRAPH_FORMATS",
+    "concise", "events", "github", "gitlab", "graphs", "html", "json_report", "junit", "paths", "sarif",
+    "text",
 ]

@@ -24,6 +24,10 @@ def plain(part: str, text: str) -> str:
     return text
 
 
+def as_is(path: str) -> str:
+    return path
+
+
 def _label(evidence: Evidence, pair: bool) -> str:
     kind = "" if evidence.kind == "import" else evidence.kind
     event = f"event {evidence.event}" if evidence.event else ""
@@ -36,18 +40,20 @@ def _label(evidence: Evidence, pair: bool) -> str:
 
 
 def evidence_line(
-    evidence: Evidence, *, pair: bool = True, where: bool = True, paint: Paint = plain
+    evidence: Evidence, *, pair: bool = True, where: bool = True, paint: Paint = plain,
+    place: Callable[[str], str] = as_is,
 ) -> str:
     """The line for one piece of evidence.
 
     ``pair=False`` when a heading above already names source -> target (a hop of
     ``depcheck explain``, a use under its import): the kind and the name used stand
     in its place. ``where=False`` when the format carries the location itself
-    (SARIF's related locations).
+    (SARIF's related locations). ``place`` turns the project-relative file into the path the
+    output shows (``Summary.local_path`` for a terminal).
     """
     parts = []
     if where:
-        parts.append(paint("where", f"{evidence.file}:{evidence.line}:{evidence.column}"))
+        parts.append(paint("where", f"{place(evidence.file)}:{evidence.line}:{evidence.column}"))
     label = _label(evidence, pair)
     if label:
         parts.append(paint("label", label))

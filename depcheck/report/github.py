@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from depcheck.model import ERROR, Summary, Violation
+from depcheck.model import ERROR, Summary, Violation, plural
 from depcheck.report.evidence import evidence_line
-from depcheck.report.registry import CHECK_FORMATS
+from depcheck.report.registry import CHECK_FAILURES, CHECK_FORMATS
 
 
 def escape_data(text: str) -> str:
@@ -46,10 +46,9 @@ def annotation(violation: Violation, summary: Summary) -> str:
 @CHECK_FORMATS.register("github")
 def render(violations: Sequence[Violation], summary: Summary, color: bool = False) -> str:
     lines = [annotation(v, summary) for v in violations]
-    errors = f"{summary.errors} error{'s' if summary.errors != 1 else ''}"
-    warnings = f"{summary.warnings} warning{'s' if summary.warnings != 1 else ''}"
     # A plain line for the log; annotations alone are easy to miss when there are none.
-    lines.append(f"depcheck: {errors}, {warnings} in {summary.files} files")
+    lines.append(f"depcheck: {plural(summary.errors, 'error')}, {plural(summary.warnings, 'warning')} "
+                 f"in {plural(summary.files, 'file')}")
     lines.extend(f"depcheck: note: {note}" for note in summary.notes)
     return "\n".join(lines) + "\n"
 
@@ -62,12 +61,11 @@ def step_summary(violations: Sequence[Violation], summary: Summary) -> str:
     """Markdown for ``$GITHUB_STEP_SUMMARY``; the command line appends it to that file."""
     lines = ["## depcheck", ""]
     if not violations:
-        lines.append(f"No violations in {summary.files} files.")
+        lines.append(f"No violations in {plural(summary.files, 'file')}.")
     else:
         lines.append(
-            f"**{summary.errors} error{'s' if summary.errors != 1 else ''}, "
-            f"{summary.warnings} warning{'s' if summary.warnings != 1 else ''}** "
-            f"in {summary.files} files."
+            f"**{plural(summary.errors, 'error')}, {plural(summary.warnings, 'warning')}** "
+            f"in {plural(summary.files, 'file')}."
         )
         lines += ["", "| rule | where | message |", "|---|---|---|"]
         for violation in violations:
@@ -77,3 +75,10 @@ def step_summary(violations: Sequence[Violation], summary: Summary) -> str:
     for note in summary.notes:
         lines.append(f"\n> {_cell(note)}")
     return "\n".join(lines) + "\n"
+
+
+@CHECK_FAILURES.register("github")
+def failed(problems: Sequence[str]) -> str:
+    """A run that could not happen: one error annotation per problem, so the job shows why."""
+    title = escape_property("depcheck could not run")
+    return "".join(f"::error title={title}::{escape_data(problem)}\n" for problem in problems)

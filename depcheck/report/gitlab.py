@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 
 from depcheck.model import ERROR, Summary, Violation
-from depcheck.report.registry import CHECK_FORMATS
+from depcheck.report.registry import CHECK_FAILURES, CHECK_FORMATS
 
 
 def _unique(fingerprint: str, seen: set[str]) -> str:
@@ -45,4 +46,26 @@ def render(violations: Sequence[Violation], summary: Summary, color: bool = Fals
                 },
             }
         )
+    return json.dumps(issues, indent=2) + "\n"
+
+
+# "pyproject.toml:12: tool.depcheck.layers: ...": the file and line a problem names, if any.
+_WHERE = re.compile(r"^([^:\s][^:]*):(\d+):")
+
+
+@CHECK_FAILURES.register("gitlab")
+def failed(problems: Sequence[str]) -> str:
+    """A run that could not happen: one blocker issue per problem (check_name ``depcheck-error``),
+    at the file and line it names, else the project root; an empty list would read as clean."""
+    issues = []
+    for problem in problems or ["depcheck could not run"]:
+        where = _WHERE.match(problem)
+        issues.append({
+            "description": f"depcheck could not run: {problem}",
+            "check_name": "depcheck-error",
+            "fingerprint": hashlib.sha256(problem.encode()).hexdigest()[:20],
+            "severity": "blocker",
+            "location": {"path": where.group(1) if where else ".",
+                         "lines": {"begin": int(where.group(2)) if where else 1}},
+        })
     return json.dumps(issues, indent=2) + "\n"

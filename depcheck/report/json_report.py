@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 
 from depcheck.model import Summary, Violation
-from depcheck.report.registry import CHECK_FORMATS
+from depcheck.report.registry import CHECK_FAILURES, CHECK_FORMATS
 
 VERSION = 1
 
@@ -64,3 +64,10 @@ def render(violations: Sequence[Violation], summary: Summary, color: bool = Fals
         f'{{\n  "version": {VERSION},\n  "violations": {body},\n'
         f'  "summary": {json.dumps(summary.to_json())}\n}}\n'
     )
+
+
+@CHECK_FAILURES.register("json")
+def failed(problems: Sequence[str]) -> str:
+    """A run that could not happen (exit 2): ``error`` is the first problem, ``problems`` all."""
+    return json.dumps({"version": VERSION, "error": problems[0] if problems else "depcheck could not run",
+                       "problems": list(problems)}, indent=2) + "\n"

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from depcheck.model import ERROR, Summary, Violation
 from depcheck.report.evidence import evidence_line
-from depcheck.report.registry import CHECK_FORMATS
+from depcheck.report.registry import CHECK_FAILURES, CHECK_FORMATS
 
 # XML 1.0 cannot carry these even escaped; a parse-error message may quote them.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -61,3 +61,18 @@ def render(violations: Sequence[Violation], summary: Summary, color: bool = Fals
     ET.indent(suites)
     body = ET.tostring(suites, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
+
+
+@CHECK_FAILURES.register("junit")
+def failed(problems: Sequence[str]) -> str:
+    """A run that could not happen: one test case in error (not a failure: nothing was checked)."""
+    import xml.etree.ElementTree as ET
+
+    text = _clean("\n".join(problems) or "depcheck could not run")
+    suites = ET.Element("testsuites", name="depcheck", tests="1", failures="0", errors="1")
+    suite = ET.SubElement(suites, "testsuite", name="depcheck", tests="1", failures="0", errors="1",
+                          skipped="0", time="0")
+    case = ET.SubElement(suite, "testcase", name="depcheck could not run", classname="depcheck", time="0")
+    ET.SubElement(case, "error", message=text.splitlines()[0], type="depcheck-error").text = text
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

@@ -83,12 +83,16 @@ class DependencyPath(Protocol):
 
 # (violations, summary, color) -> text; color: the output may carry ANSI colour (only text draws any).
 CheckRender = Callable[[Sequence[Violation], Summary, bool], str]
+# (one line per problem) -> a document of the format saying the run failed (exit 2): a CI step
+# reading the report then shows why instead of failing on an empty file.
+FailureRender = Callable[[Sequence[str]], str]
 GraphRender = Callable[[GraphSnapshot], str]
 EventsRender = Callable[[EventCatalog], str]
 # (source, target, paths shortest first, the --max that limited them) -> text
 ExplainRender = Callable[[str, str, Sequence[DependencyPath], int], str]
 
 CHECK_FORMATS: Formats[CheckRender] = Formats("check report", default="text")
+CHECK_FAILURES: Formats[FailureRender] = Formats("failed check report", default="json")
 GRAPH_FORMATS: Formats[GraphRender] = Formats("graph", default="json")
 EVENT_FORMATS: Formats[EventsRender] = Formats("event catalog", default="text")
 EXPLAIN_FORMATS: Formats[ExplainRender] = Formats("explain", default="text")

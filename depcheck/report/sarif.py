@@ -16,7 +16,7 @@ from pathlib import Path, PurePath
 from depcheck import __version__
 from depcheck.model import ERROR, HOMEPAGE, Summary, Violation
 from depcheck.report.evidence import evidence_line
-from depcheck.report.registry import CHECK_FORMATS
+from depcheck.report.registry import CHECK_FAILURES, CHECK_FORMATS
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "depcheck/v1"
@@ -107,6 +107,33 @@ def render(violations: Sequence[Violation], summary: Summary, color: bool = Fals
                         "executionSuccessful": True,
                         "toolExecutionNotifications": [
                             {"level": "note", "message": {"text": note}} for note in summary.notes
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+@CHECK_FAILURES.register("sarif")
+def failed(problems: Sequence[str]) -> str:
+    """A run that could not happen: no results, ``executionSuccessful`` false and each problem as
+    an error notification (what code scanning shows as the tool's failure)."""
+    document = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "depcheck", "version": __version__, "informationUri": HOMEPAGE,
+                                    "rules": []}},
+                "results": [],
+                "invocations": [
+                    {
+                        "executionSuccessful": False,
+                        "exitCode": 2,
+                        "toolExecutionNotifications": [
+                            {"level": "error", "message": {"text": problem}} for problem in problems
                         ],
                     }
                 ],

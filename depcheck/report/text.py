@@ -6,18 +6,17 @@ import io
 from collections.abc import Sequence
 from typing import Callable
 
-from depcheck.model import ERROR, WARNING, Evidence, Summary, Violation
+from depcheck.model import ERROR, Evidence, Summary, Violation, plural
 from depcheck.report.evidence import USE_KINDS, Paint, evidence_line
 from depcheck.report.registry import CHECK_FORMATS
+from depcheck.report.tally import summary_line, verdict
+
+Place = Callable[[str], str]
 
 # A screen holds a finding: so many uses under one import, and loops under a violation,
 # are shown; JSON keeps everything.
 USES_SHOWN = 3
 LOOPS_SHOWN = 3
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _painter(escape: Callable[[str], str]) -> Paint:
@@ -31,7 +30,7 @@ def _painter(escape: Callable[[str], str]) -> Paint:
     return paint
 
 
-def _hops(violation: Violation, paint: Paint) -> list[str]:
+def _hops(violation: Violation, paint: Paint, place: Place) -> list[str]:
     """One line per piece of evidence, hop by hop: where, which dependency, and the code.
 
     The calls and uses an import enables are listed under that import; uses whose
@@ -51,24 +50,25 @@ def _hops(violation: Violation, paint: Paint) -> list[str]:
             if key in imports or key in shown:
                 continue
             shown.add(key)
-            where = f"{evidence.file}:{evidence.import_line}"
+            where = f"{place(evidence.file)}:{evidence.import_line}"
             leads = f"{evidence.source} imports {evidence.import_target}, which leads to {evidence.target}:"
             lines.append(f"    {paint('where', where)}  {paint('label', leads)}")
-            lines.extend(_uses(enabled[key], paint))
+            lines.extend(_uses(enabled[key], paint, place))
             continue
-        lines.append(f"    {evidence_line(evidence, paint=paint)}")
+        lines.append(f"    {evidence_line(evidence, paint=paint, place=place)}")
         if evidence.kind == "import":
             key = (evidence.file, evidence.line, evidence.source)
             if key not in shown:
                 shown.add(key)
-                lines.extend(_uses(enabled.get(key, []), paint))
+                lines.extend(_uses(enabled.get(key, []), paint, place))
     return lines
 
 
-def _uses(uses: list[Evidence], paint: Paint) -> list[str]:
-    lines = [f"        {evidence_line(use, pair=False, paint=paint)}" for use in uses[:USES_SHOWN]]
+def _uses(uses: list[Evidence], paint: Paint, place: Place) -> list[str]:
+    lines = [f"        {evidence_line(use, pair=False, paint=paint, place=place)}"
+             for use in uses[:USES_SHOWN]]
     if len(uses) > USES_SHOWN:
-        lines.append(f"        {paint('code', '… ' + _plural(len(uses) - USES_SHOWN, 'more use'))}")
+        lines.append(f"        {paint('code', '… ' + plural(len(uses) - USES_SHOWN, 'more use'))}")
     return lines
 
 
@@ -86,12 +86,6 @@ def _closed(violation: Violation, paint: Paint) -> list[str]:
         at_least = "at least " if closes.at_least else ""
         lines.append(f"      {paint('code', f'… {at_least}{more} more')}")
     return lines
-
-
-def _by_rule(summary: Summary, severity: str) -> str:
-    """`` (layer 2, independence 1)``: how many of each rule, most frequent first."""
-    parts = [f"{rule} {count}" for rule, level, count in summary.counts if level == severity]
-    return f" ({', '.join(parts)})" if parts else ""
 
 
 @CHECK_FORMATS.register("text")
@@ -116,32 +110,28 @@ def render(violations: Sequence[Violation], summary: Summary, color: bool = Fals
         where = ""
         if violation.location is not None:
             loc = violation.location
-            where = f"[cyan]{escape(f'{loc.file}:{loc.line}:{loc.column}')}[/]: "
+            where = f"[cyan]{escape(f'{summary.local_path(loc.file)}:{loc.line}:{loc.column}')}[/]: "
+        contract = f"[dim]\\[{escape(violation.contract)}][/] " if violation.contract is not None else ""
         # One print per violation: rich's per-call cost dominated output with many uses.
-        block = [f"{where}[{style}]{violation.rule}[/] {escape(violation.message)}", *_hops(violation, paint),
-                 *_closed(violation, paint)]
+        block = [f"{where}[{style}]{violation.rule}[/] {contract}{escape(violation.message)}",
+                 *_hops(violation, paint, summary.local_path), *_closed(violation, paint)]
         if violation.hint:
             block.append(f"    [dim]hint: {escape(violation.hint)}[/]")
         console.print("\n".join(block) + "\n")
     for note in summary.notes:
         console.print(f"[yellow]note:[/] {escape(note)}")
-    scanned = (
-        f"{_plural(summary.files, 'file')}, {_plural(summary.modules, 'module')}, "
-        f"{_plural(summary.dependencies, 'dependency').replace('dependencys', 'dependencies')}"
-    )
-    elapsed = f"{summary.seconds:.2f}s"
-    if summary.errors:
-        console.print(
-            f"[bold red]Found {_plural(summary.errors, 'error')}[/]{escape(_by_rule(summary, ERROR))}"
-            + (f" and {_plural(summary.warnings, 'warning')}{escape(_by_rule(summary, WARNING))}"
-               if summary.warnings else "")
-            + f" in {scanned} ({elapsed})."
-        )
-    elif summary.warnings:
-        console.print(
-            f"[bold yellow]No errors, {_plural(summary.warnings, 'warning')}[/]"
-            f"{escape(_by_rule(summary, WARNING))} in {scanned} ({elapsed})."
-        )
-    else:
-        console.print(f"[bold green]No violations[/] in {scanned} ({elapsed}).")
+    contracts = verdict(summary)
+    if contracts:
+        console.print(escape(contracts))
+    console.print(summary_line(summary, _summary_painter(escape)))
     return buffer.getvalue()
+
+
+def _summary_painter(escape: Callable[[str], str]) -> Paint:
+    styles = {"errors": "bold red", "warnings": "bold yellow", "clean": "bold green"}
+
+    def paint(part: str, text: str) -> str:
+        style = styles.get(part)
+        return f"[{style}]{escape(text)}[/]" if style else escape(text)
+
+    return paint

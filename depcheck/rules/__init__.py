@@ -31,7 +31,7 @@ from depcheck.rules.base import FILTER, GRAPH, Findings, Rule, RuleDoc
 
 __all__ = [
     "FILTER", "GRAPH", "REGISTRY", "Findings", "Rule", "RuleDoc", "baselinable", "by_id", "doc",
-    "exception_ids", "ordered", "run_by_default", "suppressible_ids",
+    "exception_ids", "ordered", "rule_ids", "run_by_default", "suppressible_ids",
 ]
 
 # In the order findings are reported (errors before warnings, then this order) and rules run:
@@ -77,6 +77,11 @@ def doc(rule_id: str) -> RuleDoc:
         f"A violation of the depcheck rule '{rule_id}'.",
         f"See the rules section of {HOMEPAGE}.",
     )
+
+
+def rule_ids() -> tuple[str, ...]:
+    """Every id a violation can carry, in report order (what ``select`` and ``ignore`` may name)."""
+    return tuple(_BY_ID)
 
 
 def suppressible_ids() -> tuple[str, ...]:

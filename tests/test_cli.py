@@ -1,0 +1,154 @@
+"""The command line people already know (ruff's spellings), its messages and exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from depcheck.cli import main
+
+SHOP = Path(__file__).resolve().parent.parent / "fixtures" / "shop"
+SUMMARY = "Found 3 errors (layer 2, independence 1) in 12 files, 12 modules, 10 dependencies ("
+
+
+@pytest.fixture
+def shop(tmp_path, monkeypatch) -> Path:
+    target = tmp_path / "shop"
+    shutil.copytree(SHOP, target)
+    monkeypatch.chdir(target)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    return target
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+# --------------------------------------------------------------------------- ruff's flags
+
+
+def test_output_format_is_an_alias_of_format(shop, capsys):
+    code, out, _ = run(capsys, "check", "--output-format", "json")
+    assert code == 1 and len(json.loads(out)["violations"]) == 3
+
+
+def test_exit_zero_reports_but_exits_0(shop, capsys):
+    code, out, _ = run(capsys, "check", "--exit-zero")
+    assert code == 0 and out.rstrip().splitlines()[-1].startswith(SUMMARY)
+
+
+def test_exit_zero_keeps_exit_2_when_depcheck_cannot_run(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "check", "--exit-zero")[0] == 2
+
+
+def test_statistics_one_line_per_rule_most_frequent_first(shop, capsys):
+    code, out, _ = run(capsys, "check", "--statistics")
+    lines = out.splitlines()
+    assert code == 1
+    assert lines[:2] == ["2  layer", "1  independence"]
+    assert lines[2].startswith(SUMMARY) and len(lines) == 3
+
+
+def test_statistics_ties_sorted_by_rule_id(shop, capsys):
+    code, out, _ = run(capsys, "check", "--statistics", "--ignore", "layer")
+    # layer's loops are cycles again once layer is not reported: 5 cycles, 1 independence.
+    assert out.splitlines()[:2] == ["5  cycle", "1  independence"]
+
+
+def test_quiet_prints_only_the_summary_line(shop, capsys):
+    code, out, _ = run(capsys, "check", "--quiet")
+    assert code == 1 and out.splitlines() == [out.strip()] and out.startswith(SUMMARY)
+
+
+def test_quiet_and_statistics_refuse_machine_formats(shop, capsys):
+    code, out, err = run(capsys, "check", "--quiet", "--format", "sarif")
+    assert code == 2 and "--quiet shortens the text and concise formats" in err
+    assert json.loads(out)["runs"][0]["invocations"][0]["executionSuccessful"] is False
+
+
+def test_select_reports_only_those_rules(shop, capsys):
+    code, out, _ = run(capsys, "check", "--format", "json", "--select", "independence")
+    assert code == 1 and [v["rule"] for v in json.loads(out)["violations"]] == ["independence"]
+
+
+def test_ignore_leaves_rules_out_and_their_loops_become_cycles(shop, capsys):
+    code, out, _ = run(capsys, "check", "--format", "json", "--ignore", "layer,independence")
+    rules = {v["rule"] for v in json.loads(out)["violations"]}
+    assert code == 1 and rules == {"cycle"}
+    code, out, _ = run(capsys, "check", "--format", "json", "--ignore", "layer,independence,cycle")
+    assert code == 0 and json.loads(out)["violations"] == []
+
+
+def test_select_and_ignore_as_config_keys(shop, capsys):
+    config = shop / "pyproject.toml"
+    config.write_text(config.read_text() + 'select = ["layer", "independence"]\nignore = ["layer"]\n')
+    code, out, _ = run(capsys, "check", "--format", "json")
+    assert [v["rule"] for v in json.loads(out)["violations"]] == ["independence"]
+    # --select replaces the config's select; --ignore adds to its ignore.
+    code, out, _ = run(capsys, "check", "--format", "json", "--select", "layer,independence")
+    assert [v["rule"] for v in json.loads(out)["violations"]] == ["independence"]
+
+
+def test_ignored_rules_do_not_make_baseline_entries_stale(shop, capsys):
+    assert run(capsys, "baseline")[0] == 0
+    # Not reported is not fixed: the layer entries stay matched (no stale-baseline error).
+    code, out, _ = run(capsys, "check", "--format", "json", "--ignore", "layer,cycle")
+    assert code == 0 and json.loads(out)["violations"] == []
+
+
+def test_unknown_rule_ids_get_a_did_you_mean(shop, capsys):
+    code, _, err = run(capsys, "check", "--select", "layr")
+    assert code == 2
+    assert err.startswith("depcheck: error: --select layr: no such rule (did you mean 'layer'?); rule ids: ")
+    assert len(err.splitlines()) == 1
+    config = shop / "pyproject.toml"
+    config.write_text(config.read_text() + 'ignore = ["cylce"]\n')
+    code, _, err = run(capsys, "check")
+    assert code == 2 and len(err.splitlines()) == 1
+    assert err.startswith("depcheck: config error: pyproject.toml:13: tool.depcheck.ignore: 'cylce' is no "
+                          "rule id (did you mean 'cycle'?); rule ids: parse-error, layer,")
+
+
+def test_concise_one_line_per_violation(shop, capsys):
+    code, out, _ = run(capsys, "check", "--format", "concise")
+    lines = out.splitlines()
+    assert code == 1 and len(lines) == 4
+    assert lines[0].startswith(
+        "shop/customers/accounts.py:10:5: layer shop.customers.accounts imports shop.orders.service: ")
+    assert lines[2].startswith("shop/customers/accounts.py:2:1: independence ")
+    assert lines[3].startswith(SUMMARY)
+
+
+@pytest.mark.parametrize("typo, meant", [
+    ("--output-formt", "--output-format"), ("--exit-zeroo", "--exit-zero"), ("--statistcs=1", "--statistics"),
+    ("--selct", "--select"), ("--quite", "--quiet"),
+])
+def test_a_mistyped_flag_gets_a_did_you_mean_on_one_line(shop, capsys, typo, meant):
+    code, _, err = run(capsys, "check", typo)
+    name = typo.split("=")[0]
+    assert code == 2
+    assert err == (f"depcheck: error: unknown option '{name}' (did you mean '{meant}'?); "
+                   "see 'depcheck check --help'\n")
+
+
+def test_a_mistyped_choice_or_command_gets_a_did_you_mean(shop, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["check", "--format", "jsn"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and len(err.splitlines()) == 1 and "(did you mean 'json'?)" in err
+    with pytest.raises(SystemExit) as exc:
+        main(["chek"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2 and len(err.splitlines()) == 1 and "(did you mean 'check'?)" in err
+
+
+def test_a_config_without_contracts_prints_no_verdict(shop, capsys):
+    _, out, _ = run(capsys, "check")
+    assert "Contracts:" not in out
