@@ -152,3 +152,79 @@ def test_a_mistyped_choice_or_command_gets_a_did_you_mean(shop, capsys):
 def test_a_config_without_contracts_prints_no_verdict(shop, capsys):
     _, out, _ = run(capsys, "check")
     assert "Contracts:" not in out
+
+
+# --------------------------------------------------------------------------- paths and file arguments
+
+
+@pytest.fixture
+def monorepo(tmp_path, monkeypatch) -> Path:
+    """The shop as one service of a repository: services/shopsvc/pyproject.toml."""
+    (tmp_path / ".git").mkdir()
+    service = tmp_path / "services" / "shopsvc"
+    shutil.copytree(SHOP, service)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    return tmp_path
+
+
+def test_text_and_concise_paths_open_from_the_working_directory(monorepo, capsys):
+    _, out, _ = run(capsys, "check", "services/shopsvc")
+    assert "services/shopsvc/shop/shared/formatting.py:2:5: layer shop.shared.formatting imports" in out
+    assert "    services/shopsvc/shop/shared/formatting.py:2:5  shop.shared.formatting -> shop.api.views" in out
+    _, out, _ = run(capsys, "check", "--format", "concise", "services/shopsvc")
+    assert out.startswith("services/shopsvc/shop/customers/accounts.py:10:5: layer ")
+    assert (monorepo / out.split(":")[0]).is_file()
+
+
+def test_a_path_outside_the_working_directory_is_absolute(monorepo, capsys, monkeypatch):
+    service = monorepo / "services" / "shopsvc"
+    monkeypatch.chdir(service / "shop" / "api")
+    _, out, _ = run(capsys, "check", "--format", "concise", str(service))
+    first = out.split(":")[0]
+    assert first == (service / "shop" / "customers" / "accounts.py").resolve().as_posix()
+    _, out, _ = run(capsys, "check", "--format", "concise", "--select", "layer", str(service))
+    assert not any(line.startswith("views.py") for line in out.splitlines())
+
+
+def test_ci_formats_stay_relative_to_the_repository_root(monorepo, capsys, monkeypatch):
+    monkeypatch.chdir(monorepo / "services")
+    _, out, _ = run(capsys, "check", "--format", "sarif", "shopsvc")
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in json.loads(out)["runs"][0]["results"]}
+    assert "services/shopsvc/shop/shared/formatting.py" in uris
+    _, out, _ = run(capsys, "check", "--format", "github", "shopsvc")
+    assert "file=services/shopsvc/shop/shared/formatting.py," in out
+    _, out, _ = run(capsys, "check", "--format", "json", "shopsvc")
+    assert json.loads(out)["violations"][0]["location"]["file"].startswith("shop/")
+
+
+def test_a_file_argument_narrows_the_report_to_that_file(monorepo, capsys):
+    code, out, _ = run(capsys, "check", "--format", "concise", "services/shopsvc/shop/customers/accounts.py")
+    lines = out.splitlines()
+    assert code == 1 and len(lines) == 3  # layer and independence in accounts.py, then the summary
+    assert all(line.startswith("services/shopsvc/shop/customers/accounts.py:") for line in lines[:2])
+    # The analysis still read the whole project: the layer violation names a module elsewhere.
+    assert "imports shop.orders.service" in lines[0]
+    assert lines[2].startswith("Found 2 errors (layer 1, independence 1) in 12 files")
+
+
+def test_a_clean_file_argument_exits_0_and_several_files_combine(monorepo, capsys):
+    shop = "services/shopsvc/shop"
+    code, out, _ = run(capsys, "check", f"{shop}/api/views.py")
+    assert code == 0 and out.startswith("No violations in 12 files")
+    code, out, _ = run(capsys, "check", "--format", "json", f"{shop}/api/views.py", f"{shop}/shared/formatting.py")
+    files = [v["location"]["file"] for v in json.loads(out)["violations"]]
+    assert code == 1 and files == ["shop/shared/formatting.py"]
+
+
+def test_files_of_two_projects_are_refused(monorepo, capsys):
+    other = monorepo / "services" / "other"
+    shutil.copytree(SHOP, other)
+    code, _, err = run(capsys, "check", "services/shopsvc/shop/api/views.py", "services/other/shop/api/views.py")
+    assert code == 2 and "belong to different projects" in err and len(err.splitlines()) == 1
+
+
+def test_a_missing_path_is_one_line(monorepo, capsys):
+    code, _, err = run(capsys, "check", "services/nope.py")
+    assert code == 2 and err == "depcheck: error: services/nope.py: no such file or directory\n"
