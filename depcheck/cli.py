@@ -584,7 +584,13 @@ def _run_init(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.path}: no such directory")
     if args.depth < 1:
         raise UsageError(f"--depth {args.depth}: expected 1 or more")
-    packages = args.package or adopt.find_packages(root)
+    found = adopt.find_packages(root)
+    for name in args.package or ():
+        bases = (root, root / "src")
+        if not any((base / name).is_dir() or (base / f"{name}.py").is_file() for base in bases):
+            raise UsageError(f"--package {name}: no package '{name}' in {root} or {root / 'src'}"
+                             f"{_close(name, found)}")
+    packages = args.package or found
     if not packages:
         raise UsageError(f"no package (a directory with __init__.py) in {root} or {root / 'src'}: "
                          "pass --package NAME")
@@ -655,7 +661,9 @@ def _run_explain(args: argparse.Namespace) -> int:
     _, _, graph = load_graph(config)
     for name in (args.source, args.target):
         if not explain.module_names(graph, name):
-            raise UsageError(f"'{name}' matches no module of the analysed packages")
+            modules = sorted(graph.modules)
+            raise UsageError(f"'{name}' matches no module of {', '.join(config.packages)}"
+                             f"{_close(name, modules)}")
     paths = explain.dependency_paths(graph, args.source, args.target, args.max)
     sys.stdout.write(EXPLAIN_FORMATS[args.format](args.source, args.target, paths, args.max))
     return EXIT_CLEAN if paths else EXIT_VIOLATIONS

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from depcheck.config import Config, ConfigError
+from depcheck.config.fields import did_you_mean
 from depcheck.model import SourceFile
 
 
@@ -160,20 +161,35 @@ def discover(config: Config, listings: Optional[Listings] = None) -> Project:
         else:
             if outside:
                 problems.append(
-                    f"{config.where('packages')}: package '{package}' at {outside[0]} is a symlink "
+                    f"{config.where(('packages',))}: package '{package}' at {outside[0]} is a symlink "
                     "that leads outside the project root; depcheck does not follow it "
                     "(point source_roots at the real location inside the project)"
                 )
                 continue
             places = ", ".join(_show(r, root) for r in roots)
+            hint = did_you_mean(package, _packages_in(roots, rel_parts[:-1]))
             problems.append(
-                f"{config.where('packages')}: package '{package}' not found under {places} "
+                f"{config.where(('packages',))}: package '{package}' not found under {places}{hint} "
                 "(set source_roots if your code lives elsewhere)"
             )
     if problems:
         raise ConfigError(problems)
     files = tuple(sorted(found.values(), key=lambda f: f.module))
     return Project(root, files, tuple(notes))
+
+
+def _packages_in(roots: tuple[Path, ...], parents: list[str]) -> list[str]:
+    """The packages and modules beside where a missing one was looked for, for a did-you-mean."""
+    names = []
+    for source_root in roots:
+        try:
+            children = sorted(source_root.joinpath(*parents).iterdir())
+        except OSError:
+            continue
+        for child in children:
+            if (child / "__init__.py").is_file() or (child.suffix == ".py" and child.is_file()):
+                names.append(".".join([*parents, child.stem if child.suffix == ".py" else child.name]))
+    return names
 
 
 def _show(path: Path, root: Path) -> str:

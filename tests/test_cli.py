@@ -228,3 +228,101 @@ def test_files_of_two_projects_are_refused(monorepo, capsys):
 def test_a_missing_path_is_one_line(monorepo, capsys):
     code, _, err = run(capsys, "check", "services/nope.py")
     assert code == 2 and err == "depcheck: error: services/nope.py: no such file or directory\n"
+
+
+# --------------------------------------------------------------------------- messages that name the fix
+
+
+def _no_config(tmp_path, monkeypatch) -> Path:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_no_config_suggests_init(tmp_path, capsys, monkeypatch):
+    _no_config(tmp_path, monkeypatch)
+    code, out, err = run(capsys, "check")
+    assert code == 2 and out == ""
+    assert err == (f"depcheck: error: no configuration found in {tmp_path.resolve()} or its parents: run "
+                   "'depcheck init' to propose a layering from the code (or pass --config, or add a "
+                   "[tool.depcheck] table to pyproject.toml)\n")
+
+
+@pytest.mark.parametrize("name, text, tool", [
+    (".importlinter", "[importlinter]\nroot_package = app\n", "import-linter"),
+    ("setup.cfg", "[metadata]\nname = app\n\n[importlinter]\nroot_package = app\n", "import-linter"),
+    ("tach.toml", 'source_roots = ["."]\n', "tach"),
+])
+def test_no_config_beside_another_tools_suggests_migrate(tmp_path, capsys, monkeypatch, name, text, tool):
+    _no_config(tmp_path, monkeypatch)
+    (tmp_path / name).write_text(text)
+    code, _, err = run(capsys, "check")
+    assert code == 2 and len(err.splitlines()) == 1
+    assert f"{name} is {tool}'s: run 'depcheck migrate --from {tool} {name} >> pyproject.toml'" in err
+
+
+def test_a_setup_cfg_without_importlinter_suggests_init(tmp_path, capsys, monkeypatch):
+    _no_config(tmp_path, monkeypatch)
+    (tmp_path / "setup.cfg").write_text("[metadata]\nname = app\n")
+    assert "run 'depcheck init'" in run(capsys, "check")[2]
+
+
+def test_explain_suggests_the_module_meant(shop, capsys):
+    code, _, err = run(capsys, "explain", "shop.inventry", "shop.api")
+    assert code == 2
+    assert err == "depcheck: error: 'shop.inventry' matches no module of shop (did you mean 'shop.inventory'?)\n"
+
+
+def test_init_package_names_the_flag_and_the_package_meant(shop, capsys):
+    code, _, err = run(capsys, "init", "--package", "shp", "--print")
+    assert code == 2
+    assert err == (f"depcheck: error: --package shp: no package 'shp' in {shop} or {shop / 'src'} "
+                   "(did you mean 'shop'?)\n")
+
+
+def test_a_missing_package_in_the_config_gets_a_did_you_mean(shop, capsys):
+    (shop / "pyproject.toml").write_text('[tool.depcheck]\npackages = ["shopp"]\n')
+    code, _, err = run(capsys, "check")
+    assert code == 2
+    assert err == ("depcheck: config error: pyproject.toml:2: tool.depcheck.packages: package 'shopp' not found "
+                   "under ./ (did you mean 'shop'?) (set source_roots if your code lives elsewhere)\n")
+
+
+def test_a_typo_of_a_forbidden_key_is_one_line(shop, capsys):
+    config = shop / "pyproject.toml"
+    config.write_text(config.read_text() + '\n[[tool.depcheck.forbidden]]\nfrom = "shop.api"\ntoo = "shop.inventory"\n')
+    code, _, err = run(capsys, "check")
+    assert code == 2
+    assert err == ("depcheck: config error: pyproject.toml:16: tool.depcheck.forbidden[0].too: unknown key "
+                   "(did you mean 'to'?); known keys: from, to, reason, indirect\n")
+
+
+def test_a_missing_forbidden_key_still_says_so(shop, capsys):
+    config = shop / "pyproject.toml"
+    config.write_text(config.read_text() + '\n[[tool.depcheck.forbidden]]\nfrom = "shop.api"\n')
+    code, _, err = run(capsys, "check")
+    assert code == 2 and err.endswith(
+        "tool.depcheck.forbidden[0].to: expected a module name or a list of them, got nothing (the key is missing)\n")
+
+
+def test_a_typo_of_an_exception_key_is_one_line(shop, capsys):
+    config = shop / "pyproject.toml"
+    config.write_text(config.read_text() + '\n[[tool.depcheck.exceptions]]\nfrom = "shop.api"\nto = "shop.shared"\n'
+                      'reasn = "legacy"\n')
+    code, _, err = run(capsys, "check")
+    assert code == 2 and len(err.splitlines()) == 1 and "exceptions[0].reasn: unknown key (did you mean 'reason'?)" in err
+
+
+def test_forbidden_module_names_get_a_did_you_mean(shop, capsys):
+    config = shop / "pyproject.toml"
+    config.write_text(config.read_text() + '\n[[tool.depcheck.forbidden]]\nfrom = "shop.apii"\nto = ["shop.inventori", "requests"]\n')
+    code, _, err = run(capsys, "check")
+    assert code == 2
+    assert err.splitlines() == [
+        "depcheck: config error: pyproject.toml:15: tool.depcheck.forbidden[0].from: 'shop.apii' matches no module "
+        "under shop (did you mean 'shop.api'?)",
+        "depcheck: config error: pyproject.toml:16: tool.depcheck.forbidden[0].to: 'shop.inventori' matches no "
+        "module under shop (did you mean 'shop.inventory'?)",
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
-from depcheck.config.fields import Path_, Reader, describe, flag, module_names, tables, text
+from depcheck.config.fields import Path_, Reader, describe, flag, misspelled, module_names, tables, text
 from depcheck.config.settings import AcceptedDependency, ForbiddenRule
 
 FORBIDDEN_KEYS = ("from", "to", "reason", "indirect")
@@ -16,6 +16,8 @@ _GLOB_RE = re.compile(r"^[\w.*?\[\]!-]+$")
 
 def _targets(reader: Reader, table: dict, path: Path_, name: str) -> tuple[str, ...]:
     value = table.get(name)
+    if value is None and misspelled(table, name, FORBIDDEN_KEYS):
+        return ()
     if isinstance(value, list) and not value or value is None:
         reader.problem((*path, name), f"expected a module name or a list of them, got {describe(value)}")
         return ()
@@ -49,13 +51,18 @@ def parse_exceptions(reader: Reader, value: Any, path: Path_) -> tuple[AcceptedD
         globs = []
         for name in ("from", "to"):
             glob = table.get(name)
+            if glob is None and misspelled(table, name, EXCEPTION_KEYS):
+                globs.append(glob)
+                continue
             if not isinstance(glob, str) or not _GLOB_RE.match(glob):
                 reader.problem(
                     (*where, name), f"expected a module glob like 'shop.legacy.*', got {describe(glob)}"
                 )
             globs.append(glob)
         reason = table.get("reason")
-        if not isinstance(reason, str) or not reason.strip():
+        if reason is None and misspelled(table, "reason", EXCEPTION_KEYS):
+            pass
+        elif not isinstance(reason, str) or not reason.strip():
             reader.problem((*where, "reason"), "required: say why this dependency is accepted")
         rules = table.get("rules", [])
         if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):

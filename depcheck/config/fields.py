@@ -41,6 +41,8 @@ def display(path: Path) -> str:
 
 def describe(value: Any) -> str:
     """What a wrong value is, for "expected X, got Y"."""
+    if value is None:
+        return "nothing (the key is missing)"
     if isinstance(value, bool):
         return f"a boolean ({str(value).lower()})"
     if isinstance(value, (int, float)):
@@ -79,6 +81,16 @@ class Reader:
         line = self.line(path)
         where = f"{self.display}:{line}" if line else self.display
         self.problems.append(f"{where}: {self.prefix}{render_key(path)}: {message}")
+
+
+def misspelled(table: dict, name: str, known: Iterable[str]) -> bool:
+    """Whether missing key ``name`` is what an unknown key of ``table`` was meant to be: its
+    unknown-key problem already says so, a "missing" problem would be a second line about one typo."""
+    names = tuple(known)
+    for key in table:
+        if key not in names and difflib.get_close_matches(key, names, n=1, cutoff=0.6) == [name]:
+            return True
+    return False
 
 
 def unknown_keys(reader: Reader, table: dict, path: Path_, known: Iterable[str], what: str = "") -> None:

@@ -72,6 +72,10 @@ def check_names(
     for index, rule in enumerate(config.forbidden):
         for name in rule.sources:
             check(("forbidden", index, "from"), name)
+        for name in rule.targets:
+            # A target outside the analysed packages is an external package: nothing to check.
+            if any(name == p or name.startswith(p + ".") for p in config.packages):
+                check(("forbidden", index, "to"), name)
     for owner in config.events.owners:
         # An owner outside the analysed packages (another service) is allowed: its edges are external.
         if any(owner.owner == p or owner.owner.startswith(p + ".") for p in config.packages):
