@@ -354,3 +354,71 @@ def test_ci_formats_match_their_golden_files(fmt, name):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(rendered, encoding="utf-8")
     assert rendered == path.read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- a run that could not happen
+
+
+def _broken(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text('[tool.depcheck]\npackages = ["app"]\nlayrs = ["app.a"]\n')
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    return tmp_path
+
+
+PROBLEM = "tool.depcheck.layrs: unknown key (did you mean 'layers'?)"
+
+
+def test_sarif_on_exit_2_is_a_valid_failed_run(tmp_path, capsys, sarif_schema):
+    code = main(["check", "--format", "sarif", str(_broken(tmp_path))])
+    captured = capsys.readouterr()
+    assert code == 2 and PROBLEM in captured.err  # stderr still says it
+    document = json.loads(captured.out)
+    jsonschema.validate(document, sarif_schema)
+    run = document["runs"][0]
+    assert run["results"] == [] and run["invocations"][0]["executionSuccessful"] is False
+    [note] = run["invocations"][0]["toolExecutionNotifications"]
+    assert note["level"] == "error" and PROBLEM in note["message"]["text"]
+
+
+def test_json_on_exit_2_has_an_error_field(tmp_path, capsys):
+    assert main(["check", "--output-format", "json", str(_broken(tmp_path))]) == 2
+    document = json.loads(capsys.readouterr().out)
+    assert PROBLEM in document["error"] and document["problems"] == [document["error"]]
+    assert "violations" not in document  # never mistaken for a clean run
+
+
+def test_junit_on_exit_2_is_a_test_in_error(tmp_path, capsys):
+    assert main(["check", "--format", "junit", str(_broken(tmp_path))]) == 2
+    root = ET.fromstring(capsys.readouterr().out)
+    assert root.get("errors") == "1" and root.get("failures") == "0"
+    [error] = root.iter("error")
+    assert PROBLEM in error.get("message")
+
+
+def test_gitlab_on_exit_2_is_a_blocker_at_the_config_line(tmp_path, capsys):
+    assert main(["check", "--format", "gitlab", str(_broken(tmp_path))]) == 2
+    [issue] = json.loads(capsys.readouterr().out)
+    assert issue["severity"] == "blocker" and issue["check_name"] == "depcheck-error"
+    assert PROBLEM in issue["description"] and issue["location"]["lines"]["begin"] == 3
+    assert issue["location"]["path"].endswith("pyproject.toml") and len(issue["fingerprint"]) == 20
+
+
+def test_github_on_exit_2_annotates_the_failure(tmp_path, capsys):
+    assert main(["check", "--format", "github", str(_broken(tmp_path))]) == 2
+    out = capsys.readouterr().out
+    assert out.startswith("::error title=depcheck could not run::") and PROBLEM in out
+
+
+def test_a_mistyped_flag_under_sarif_still_writes_the_document(tmp_path, capsys, sarif_schema):
+    assert main(["check", "--format", "sarif", "--exit-zeroo", str(_broken(tmp_path))]) == 2
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)
+    jsonschema.validate(document, sarif_schema)
+    assert "did you mean '--exit-zero'?" in document["runs"][0]["invocations"][0][
+        "toolExecutionNotifications"][0]["message"]["text"]
+
+
+def test_text_on_exit_2_writes_nothing_to_stdout(tmp_path, capsys):
+    assert main(["check", str(_broken(tmp_path))]) == 2
+    assert capsys.readouterr().out == ""

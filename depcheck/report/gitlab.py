@@ -49,8 +49,8 @@ def render(violations: Sequence[Violation], summary: Summary, color: bool = Fals
     return json.dumps(issues, indent=2) + "\n"
 
 
-# "pyproject.toml:12: tool.depcheck.layers: ...": the file and line a problem names, if any.
-_WHERE = re.compile(r"^([^:\s][^:]*):(\d+):")
+# "config error: pyproject.toml:12: tool.depcheck.layers: ...": the file and line a problem names.
+_WHERE = re.compile(r"^(?:[a-z ]*error: )?([^:\s][^:]*):(\d+):")
 
 
 @CHECK_FAILURES.register("gitlab")
