@@ -26,7 +26,7 @@ from depcheck.config import Config, EventSettings
 from depcheck.discover import discover
 from depcheck.graph import DependencyGraph
 from depcheck.migrate import toml_value
-from depcheck.model import FileFacts, SourceFile
+from depcheck.model import FileFacts, SourceFile, plural
 from depcheck.patterns import PRESETS
 from depcheck.pipeline import load_graph
 
@@ -408,7 +408,9 @@ def render(proposal: Proposal) -> str:
         share = 100 * proposal.set_aside_weight / max(proposal.total_weight, 1)
         lines += [
             "",
-            f"# {len(proposal.set_aside)} dependencies go against this layering: they close cycles.",
+            f"# {plural(len(proposal.set_aside), 'dependency')} "
+            f"{'goes' if len(proposal.set_aside) == 1 else 'go'} against this layering: "
+            f"{'it closes' if len(proposal.set_aside) == 1 else 'they close'} cycles.",
             "# depcheck init set aside the lightest such set (import sites weighted: load-time 3,",
             f"# in a function or under TYPE_CHECKING 1; {share:.0f}% of the total weight) and accepts",
             "# them below so the check is green today. Each is a place to cut to untangle the code;",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NoReturn, Optional, TextIO
 from depcheck import __version__
 from depcheck.config import Config, ConfigError, find_config, load_config
 from depcheck.config import display as display_path
-from depcheck.model import DEFAULT_BASELINE, Summary
+from depcheck.model import DEFAULT_BASELINE, Summary, plural
 from depcheck.report import CHECK_FAILURES, CHECK_FORMATS, EVENT_FORMATS, EXPLAIN_FORMATS, GRAPH_FORMATS
 from depcheck.report.registry import Formats
 
@@ -330,7 +330,7 @@ class _ProgressBar:
         self.last = now
         filled = self.WIDTH * done // max(total, 1)
         bar = "#" * filled + "-" * (self.WIDTH - filled)
-        self.stream.write(f"\rdepcheck: parsing [{bar}] {done}/{total} files")
+        self.stream.write(f"\rdepcheck: parsing [{bar}] {done}/{plural(total, 'file')}")
         self.stream.flush()
         self.shown = True
 
@@ -415,8 +415,7 @@ def _checked(config: Config, args: argparse.Namespace) -> Result:
 def _print_edits(verb: str, report: codemod.Report) -> None:
     changes, skipped, files = report.changes, report.skipped, len(report.files)
     lines = [
-        f"depcheck: {verb} {len(changes)} comment{'s' if len(changes) != 1 else ''} "
-        f"in {files} file{'s' if files != 1 else ''}"
+        f"depcheck: {verb} {plural(len(changes), 'comment')} in {plural(files, 'file')}"
     ]
     for change in changes:
         after = change.after or "(comment removed)"
@@ -521,10 +520,10 @@ def _run_baseline(args: argparse.Namespace) -> int:
             raise UsageError(f"{path}: no baseline to prune; create one with 'depcheck baseline'")
         old = _read_baseline(config, path)
         keys = prune_baseline(old, result.violations, result.hidden)
-        message = f"removed {len(old.entries) - len(keys)} fixed entries, {len(keys)} left"
+        message = f"removed {plural(len(old.entries) - len(keys), 'fixed entry')}, {len(keys)} left"
     else:
         keys = [v.key for v in baselined(result.violations)]
-        message = f"{len(keys)} violation{'s' if len(keys) != 1 else ''}"
+        message = plural(len(keys), "violation")
     try:
         path.write_text(render_baseline(keys), encoding="utf-8")
     except OSError as exc:
@@ -608,8 +607,8 @@ def _run_init(args: argparse.Namespace) -> int:
         sys.stdout.write(section)
         return EXIT_CLEAN
     target.write_text(adopt.replace_section(existing, section), encoding="utf-8")
-    print(f"depcheck: wrote [tool.depcheck] to {target}: {len(proposal.layers)} layers, "
-          f"{len(proposal.set_aside)} dependencies set aside as exceptions; run `depcheck check`",
+    print(f"depcheck: wrote [tool.depcheck] to {target}: {plural(len(proposal.layers), 'layer')}, "
+          f"{plural(len(proposal.set_aside), 'dependency set aside')} as exceptions; run `depcheck check`",
           file=sys.stderr)
     return EXIT_CLEAN
 

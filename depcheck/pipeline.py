@@ -16,7 +16,7 @@ from depcheck import cache as cache_mod
 from depcheck.config import Config
 from depcheck.config.validate import check_names, check_source_roots
 from depcheck.discover import Listings, Project, discover
-from depcheck.model import ERROR, ExtractionSettings, FileFacts, Loops, Summary, Violation
+from depcheck.model import ERROR, ExtractionSettings, FileFacts, Loops, Summary, Violation, plural
 from depcheck.pool import Progress
 
 # The graph, the rules and the parser are imported where they are used: a run
@@ -306,7 +306,7 @@ def filter_baseline(result: Result, baseline: Baseline, update_command: str) -> 
     kept = [v for v in outcome.violations if result.config.reports(v.rule)]
     notes = list(result.notes)
     if outcome.skipped:
-        known = f"{outcome.skipped} known violation{'s' if outcome.skipped != 1 else ''}"
+        known = plural(outcome.skipped, "known violation")
         notes.append(f"{known} in the baseline {baseline.path} not shown (--no-baseline shows them)")
     return dataclasses.replace(result, violations=kept, notes=notes)
 
@@ -330,6 +330,6 @@ def shown(result: Result) -> Result:
     for contract, count in seen.items():
         if count > limit:
             where = f"{contract}: " if contract else ""
-            notes.append(f"{where}{count - limit} more cycles not shown (max_cycles = {limit}); "
+            notes.append(f"{where}{plural(count - limit, 'more cycle')} not shown (max_cycles = {limit}); "
                          "cut the cycles above first, or raise max_cycles")
     return dataclasses.replace(result, violations=kept, notes=notes, shown_of=result)

@@ -99,7 +99,7 @@ def test_stale_entries_fail_with_the_command_that_prunes_them(project):
     # --prune drops exactly the fixed entries and never adds new ones.
     (root / "app/low/new.py").write_text("from app.high import h\n")
     code, out, _ = cli("baseline", "--prune", str(root))
-    assert code == 0 and f"removed {len(stale)} fixed entries" in out
+    assert code == 0 and f"removed {len(stale)} fixed entr{'y' if len(stale) == 1 else 'ies'}" in out
     code, doc = run_json(root)
     assert code == 1 and rules_of(doc) == ["layer"]
     assert doc["violations"][0]["location"]["file"] == "app/low/new.py"

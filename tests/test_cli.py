@@ -326,3 +326,60 @@ def test_forbidden_module_names_get_a_did_you_mean(shop, capsys):
         "depcheck: config error: pyproject.toml:16: tool.depcheck.forbidden[0].to: 'shop.inventori' matches no "
         "module under shop (did you mean 'shop.inventory'?)",
     ]
+
+
+# --------------------------------------------------------------------------- colour and plurals
+
+
+@pytest.mark.parametrize("env, coloured", [
+    ({}, False),  # captured: not a terminal
+    ({"FORCE_COLOR": "1"}, True),
+    ({"FORCE_COLOR": "1", "TERM": "dumb"}, True),  # asked for explicitly
+    ({"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),  # NO_COLOR wins
+])
+def test_colour_follows_the_environment(shop, capsys, monkeypatch, env, coloured):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert ("\x1b[" in run(capsys, "check")[1]) is coloured
+
+
+def test_a_dumb_terminal_gets_no_colour(shop, capsys, monkeypatch):
+    import sys
+
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
+    from depcheck.cli import _use_color
+
+    assert _use_color(sys.stdout) is False
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert _use_color(sys.stdout) is True
+
+
+def test_one_of_each_is_singular(tmp_path, capsys, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text('[tool.depcheck]\npackages = ["app"]\nlayers = ["app.high", "app.low"]\n')
+    for name, source in {"app/__init__.py": "", "app/high.py": "", "app/low.py": "import app.high\n"}.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(source)
+    monkeypatch.chdir(tmp_path)
+    _, out, _ = run(capsys, "check", "--exit-zero")
+    assert out.splitlines()[-1].startswith("Found 1 error (layer 1) in 3 files, 3 modules, 1 dependency (")
+    _, out, _ = run(capsys, "check", "--format", "github")
+    assert "depcheck: 1 error, 0 warnings in 3 files" in out
+    _, out, err = run(capsys, "baseline")
+    assert out == "depcheck: wrote depcheck-baseline.json: 1 violation\n"
+    (tmp_path / "app" / "low.py").write_text("")
+    _, out, err = run(capsys, "baseline", "--prune")
+    assert out == "depcheck: wrote depcheck-baseline.json: removed 1 fixed entry, 0 left\n"
+    _, out, _ = run(capsys, "explain", "app.low", "app.high")
+    assert out == "app.low does not depend on app.high\n"
+    (tmp_path / "app" / "low.py").write_text("import app.high\n")
+    _, out, _ = run(capsys, "explain", "app.low", "app.high")
+    assert out.startswith("app.low depends on app.high: 1 path, shortest first") and "(1 hop)" in out
+
+
+def test_the_report_words_counts_through_one_plural():
+    from depcheck.model import plural
+
+    assert [plural(1, "dependency"), plural(2, "dependency"), plural(2, "fixed entry"), plural(0, "cycle"),
+            plural(2, "dependency set aside")] == [
+        "1 dependency", "2 dependencies", "2 fixed entries", "0 cycles", "2 dependencies set aside"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from depcheck.model import CatalogEvent, EventCatalog, Evidence
+from depcheck.model import CatalogEvent, EventCatalog, Evidence, plural
 from depcheck.report.mermaid import node_id
 from depcheck.report.registry import EVENT_FORMATS
 
@@ -42,7 +42,7 @@ def render_text(catalog: EventCatalog) -> str:
         out.extend(_lines("consumed by", event.consumers))
         out.append("")
     topics = sum(1 for e in catalog.events if e.topic)
-    out.append(f"{len(catalog.events)} events ({topics} topics).")
+    out.append(f"{plural(len(catalog.events), 'event')} ({plural(topics, 'topic')}).")
     return "\n".join(out) + "\n"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from depcheck.model import plural
 from depcheck.report.evidence import evidence_line
 from depcheck.report.registry import EXPLAIN_FORMATS, DependencyPath
 
@@ -14,12 +15,12 @@ def render_text(source: str, target: str, paths: Sequence[DependencyPath], limit
     if not paths:
         return f"{source} does not depend on {target}\n"
     more = " (more may exist: raise --max)" if len(paths) == limit else ""
-    lines = [f"{source} depends on {target}: {len(paths)} path{'s' if len(paths) != 1 else ''}, "
+    lines = [f"{source} depends on {target}: {plural(len(paths), 'path')}, "
              f"shortest first{more}"]
     for number, path in enumerate(paths, 1):
         hops = len(path.modules) - 1
         lines.append("")
-        lines.append(f"{number}. {' -> '.join(path.modules)}  ({hops} hop{'s' if hops != 1 else ''})")
+        lines.append(f"{number}. {' -> '.join(path.modules)}  ({plural(hops, 'hop')})")
         for (a, b), evidence in zip(zip(path.modules, path.modules[1:]), path.hops):
             lines.append(f"   {a} -> {b}")
             # Each site of the hop, under the hop that names its source and target.

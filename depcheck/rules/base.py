@@ -250,6 +250,4 @@ def via(path: tuple[str, ...]) -> str:
     return f" through {', '.join(path[1:-1])}" if len(path) > 2 else ""
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Optional
 
 from depcheck.config import Config
-from depcheck.model import ERROR, Evidence, Loops, Violation
+from depcheck.model import ERROR, Evidence, Loops, Violation, plural
 from depcheck.rules.base import (
     Components,
     Findings,
@@ -29,7 +29,6 @@ from depcheck.rules.base import (
     chain_evidence,
     component_dependencies,
     location,
-    plural,
 )
 
 if TYPE_CHECKING:
