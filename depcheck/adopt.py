@@ -14,6 +14,7 @@ dependency is visible and reviewable in the config.
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,8 +36,18 @@ from depcheck.pipeline import load_graph
 WEIGHT_LOAD_TIME = 3
 WEIGHT_DEFERRED = 1
 EXACT_LIMIT = 12  # strongly connected parts up to this size get the exact answer
-NOT_PACKAGES = {"tests", "test", "docs", "doc", "examples", "example", "scripts", "build", "dist",
+NOT_PACKAGES = {"docs", "doc", "examples", "example", "scripts", "build", "dist",
                 "benchmarks", "bench", "tools", "site-packages", "node_modules"}
+# Tests import across the components they test: left out of a proposal (named in a comment).
+TEST_NAMES = ("tests", "test", "testing")
+TEST_GLOBS = ("test_*", "*_tests", "*_test")
+TOP_LEVEL_TEST_NAMES = ("t",)  # celery's t/: too short a name to treat as tests below the top
+
+
+def is_test_name(name: str, top_level: bool = False) -> bool:
+    """Whether a package (or module, without .py) of this name holds tests."""
+    return (name in TEST_NAMES or (top_level and name in TOP_LEVEL_TEST_NAMES)
+            or any(fnmatch.fnmatchcase(name, glob) for glob in TEST_GLOBS))
 
 # External (or internal) module prefixes that show an events mechanism in use, per preset.
 EVENT_MARKERS = {
@@ -47,17 +58,35 @@ EVENT_MARKERS = {
 BUS_NAMES = {"publish", "subscribe", "emit", "handles"}
 
 
-def find_packages(root: Path) -> list[str]:
-    """Top-level packages under ``root`` or ``root/src`` (directories with an ``__init__.py``)."""
+def find_packages(root: Path, tests: bool = False) -> list[str]:
+    """Top-level packages under ``root`` or ``root/src`` (directories with an ``__init__.py``);
+    ``tests``: only the test packages, which are otherwise left out."""
     found = []
     for base in (root, root / "src"):
         if not base.is_dir():
             continue
         for child in sorted(base.iterdir()):
             if (child.is_dir() and child.name.isidentifier() and child.name not in NOT_PACKAGES
-                    and (child / "__init__.py").is_file()):
+                    and (child / "__init__.py").is_file()
+                    and is_test_name(child.name, top_level=True) == tests):
                 found.append(child.name)
     return found
+
+
+def tests_inside(files: Iterable[SourceFile]) -> list[str]:
+    """The test packages and modules inside the analysed packages, as exclude paths: the
+    directory of a test package, the file of a test module (the top package itself is kept)."""
+    found = set()
+    for source in files:
+        parts = source.module.split(".")
+        segments = source.path.split("/")
+        prefix = len(segments) - len(parts) - (1 if source.is_package else 0)
+        for index in range(1, len(parts)):
+            if is_test_name(parts[index]):
+                last = index == len(parts) - 1 and not source.is_package
+                found.add(source.path if last else "/".join(segments[: prefix + index + 1]))
+                break
+    return sorted(found)
 
 
 def component_of(source: SourceFile, depth: int) -> Optional[str]:
@@ -250,8 +279,10 @@ class Proposal:
     depth: int
     layers: list[list[str]]  # highest first
     set_aside: list[SetAside]  # heaviest first
-    excluded: list[str]
+    excluded: list[str]  # the __init__ files above the components
     presets: dict[str, str] = field(default_factory=dict)  # preset -> why
+    tests: list[str] = field(default_factory=list)  # test packages and modules excluded (paths)
+    test_packages: list[str] = field(default_factory=list)  # top-level test packages not analysed
     unparsable: list[tuple[str, str]] = field(default_factory=list)  # (path, message)
     modules: int = 0
     dependencies: int = 0
@@ -260,6 +291,8 @@ class Proposal:
 
 
 KIND_LOAD, KIND_FUNCTION, KIND_TYPING = "load-time", "in a function", "under TYPE_CHECKING"
+KIND_MAIN = 'under if __name__ == "__main__"'
+DEFERRED_KINDS = (KIND_FUNCTION, KIND_TYPING, KIND_MAIN)  # weighed WEIGHT_DEFERRED
 
 
 def _site_kinds(facts: Mapping[str, FileFacts]) -> dict[tuple[str, int], str]:
@@ -271,6 +304,9 @@ def _site_kinds(facts: Mapping[str, FileFacts]) -> dict[tuple[str, int], str]:
                 kinds[(module, fact.line)] = KIND_TYPING
             elif fact.in_function:
                 kinds[(module, fact.line)] = KIND_FUNCTION
+            elif fact.under_main:
+                # Runs only when the file is a script, never on import: as late as a function's.
+                kinds[(module, fact.line)] = KIND_MAIN
     return kinds
 
 
@@ -294,7 +330,7 @@ def detect_presets(graph: DependencyGraph, facts: Mapping[str, FileFacts]) -> di
 
 def propose(
     config: Config, files: Iterable[SourceFile], facts: Mapping[str, FileFacts],
-    graph: DependencyGraph, depth: int,
+    graph: DependencyGraph, depth: int, tests: Sequence[str] = (),
 ) -> Proposal:
     by_module = {f.module: f for f in files}
     component = {m: c for m, f in by_module.items() if (c := component_of(f, depth)) is not None}
@@ -316,7 +352,7 @@ def propose(
             else:
                 # An event site binds its module like a load-time import does.
                 kind = kinds.get((source, e.line), KIND_LOAD) if e.kind == "import" else e.kind
-            weight = WEIGHT_DEFERRED if kind in (KIND_FUNCTION, KIND_TYPING) else WEIGHT_LOAD_TIME
+            weight = WEIGHT_DEFERRED if kind in DEFERRED_KINDS else WEIGHT_LOAD_TIME
             weights[(a, b)] = weights.get((a, b), 0) + weight
             sites.setdefault((a, b), []).append((f"{e.file}:{e.line}", kind))
     nodes = sorted(set(component.values()))
@@ -334,7 +370,8 @@ def propose(
             (SetAside(a, b, tuple(sorted(sites[(a, b)]))) for a, b in arcs),
             key=lambda item: (-weights[(item.source, item.target)], item.source, item.target),
         ),
-        excluded=sorted({*config.exclude, *facade_files(by_module.values(), depth)}),
+        excluded=sorted({*config.exclude, *facade_files(by_module.values(), depth)} - set(tests)),
+        tests=list(tests),
         unparsable=sorted((by_module[m].path, f.message) for m, f in graph.parse_failures.items()),
         presets=detect_presets(graph, facts),
         modules=len(by_module),
@@ -348,26 +385,30 @@ class AdoptionError(Exception):
     """init has nothing to propose; the message is one actionable line."""
 
 
-def init(root: Path, packages: Sequence[str], depth: int) -> Proposal:
+def init(root: Path, packages: Sequence[str], depth: int, test_packages: Sequence[str] = ()) -> Proposal:
     """The layering ``depcheck init`` proposes for ``packages`` under ``root``.
 
     Each step reads what the one before found: the files (the ``__init__`` files above
     the components are left out), then the graph of the rest, whose imports tell which
     events presets the code uses; when it uses some, the graph again with their events,
-    because event edges are dependencies too and the proposal must pass ``check``.
+    because event edges are dependencies too and the proposal must pass ``check``. Test
+    packages and modules inside ``packages`` are left out; ``test_packages`` are the top-level
+    ones the caller left out, named in the proposal.
     """
     target = root / "pyproject.toml"
     # Only the file list: the parse comes once the excluded files are known.
     files = discover(Config(path=target, root=root, packages=tuple(packages))).files
-    excluded = tuple(facade_files(files, depth))
+    tests = tests_inside(files)
+    excluded = tuple(sorted({*facade_files(files, depth), *tests}))
     config = Config(path=target, root=root, packages=tuple(packages), exclude=excluded)
     project, facts, graph = load_graph(config)
-    proposal = propose(config, project.files, facts, graph, depth)
+    proposal = propose(config, project.files, facts, graph, depth, tests)
     if proposal.presets:
         # The extraction changes with the events settings: every file is parsed again.
         config = dataclasses.replace(config, events=event_settings(proposal.presets))
         project, facts, graph = load_graph(config)
-        proposal = propose(config, project.files, facts, graph, depth)
+        proposal = propose(config, project.files, facts, graph, depth, tests)
+    proposal.test_packages = list(test_packages)
     if sum(len(layer) for layer in proposal.layers) < 2:
         raise AdoptionError(f"{', '.join(packages)} has fewer than two components at depth {depth}: "
                             "nothing to layer; try another --depth or --package")
@@ -387,13 +428,22 @@ def render(proposal: Proposal) -> str:
         "[tool.depcheck]",
         f"packages = {toml_value(list(proposal.packages))}",
     ]
+    if proposal.test_packages:
+        lines.append(f"# Left out as tests: {', '.join(proposal.test_packages)} (add to packages to check "
+                     f"{'it' if len(proposal.test_packages) == 1 else 'them'}).")
     excluded = [path for path in proposal.excluded if path not in dict(proposal.unparsable)]
-    if excluded or proposal.unparsable:
-        lines.append("# Package __init__ files above the components re-export them; left out so they")
-        lines.append("# do not route every dependency through themselves.")
+    if excluded or proposal.unparsable or proposal.tests:
+        if excluded:
+            lines.append("# Package __init__ files above the components re-export them; left out so they")
+            lines.append("# do not route every dependency through themselves.")
         for path, message in proposal.unparsable:
             lines.append(f"# {path} does not parse ({message}): excluded until it does.")
-        lines.append(f"exclude = {toml_value(excluded + [path for path, _ in proposal.unparsable])}")
+        if proposal.tests:
+            lines.append("# Tests import what they test across components; left out: "
+                         f"{', '.join(proposal.tests)}.")
+        lines.append(
+            f"exclude = {toml_value(excluded + [path for path, _ in proposal.unparsable] + proposal.tests)}"
+        )
     lines.append("layers = [")
     for layer in proposal.layers:
         lines.append(f"  {toml_value(layer[0] if len(layer) == 1 else layer, inline=True)},")
@@ -411,10 +461,11 @@ def render(proposal: Proposal) -> str:
             f"# {plural(len(proposal.set_aside), 'dependency')} "
             f"{'goes' if len(proposal.set_aside) == 1 else 'go'} against this layering: "
             f"{'it closes' if len(proposal.set_aside) == 1 else 'they close'} cycles.",
-            "# depcheck init set aside the lightest such set (import sites weighted: load-time 3,",
-            f"# in a function or under TYPE_CHECKING 1; {share:.0f}% of the total weight) and accepts",
-            "# them below so the check is green today. Each is a place to cut to untangle the code;",
-            "# remove an exception once its dependency is gone. `depcheck explain FROM TO` shows why.",
+            "# depcheck init set aside the lightest such set (import sites weighted: load-time 3;",
+            "# in a function, under TYPE_CHECKING or under if __name__ == \"__main__\" 1;",
+            f"# {share:.0f}% of the total weight) and accepts them below so the check is green today.",
+            "# Each is a place to cut to untangle the code; remove an exception once its",
+            "# dependency is gone. `depcheck explain FROM TO` shows why.",
         ]
         type_only = sum(1 for item in proposal.set_aside if item.type_only)
         if type_only:

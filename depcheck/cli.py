@@ -598,8 +598,10 @@ def _run_init(args: argparse.Namespace) -> int:
     if not args.print_only and adopt.has_section(existing) and not args.force:
         raise UsageError(f"{target}: already has a [tool.depcheck] section; pass --force to replace it, "
                          "or --print to see the proposal")
+    # Top-level test packages are left out unless asked for; the proposal names them.
+    tests = [] if args.package else adopt.find_packages(root, tests=True)
     try:
-        proposal = adopt.init(root, packages, args.depth)
+        proposal = adopt.init(root, packages, args.depth, tests)
     except adopt.AdoptionError as exc:
         raise UsageError(str(exc)) from None
     section = adopt.render(proposal)

@@ -101,6 +101,10 @@ class ImportFact:
     in_function: bool = False  # inside a def/lambda: runs later than module load
     end_line: int = 0
     text: str = ""  # the statement's first source line, stripped
+    # under a module-level ``if __name__ == "__main__":``: runs only when the file is run as a
+    # script, never when it is imported (init weighs it as a function-local import; check and
+    # grimp count it as any import)
+    under_main: bool = False
 
 
 @dataclass(frozen=True, order=True)

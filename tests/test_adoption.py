@@ -635,3 +635,66 @@ def test_explain_lists_equally_short_paths_in_the_same_order_in_every_process(tm
         outputs.add(done.stdout)
     (output,) = outputs
     assert output.index("app.a -> app.b.x") < output.index("app.a -> app.b.y") < output.index("app.a -> app.b.z")
+
+
+# --------------------------------------------------------------------------- tests and scripts
+
+
+def _with_tests(tmp_path: Path) -> Path:
+    return write_project(tmp_path, {
+        "app/__init__.py": "", "app/a/__init__.py": "", "app/b/__init__.py": "",
+        "app/b/x.py": "import app.a\n",
+        # Tests import across the components they test: none of this is the architecture.
+        "app/tests/__init__.py": "", "app/tests/test_x.py": "import app.b\nimport app.a\n",
+        "app/a/test_a.py": "import app.b.x\n", "app/a/tests.py": "import app.b\n",
+        "app/b/integration_tests/__init__.py": "import app.b.x\n",
+        "t/__init__.py": "", "t/unit/__init__.py": "", "t/unit/test_t.py": "import app.b.x\n",
+        "testing/__init__.py": "import app.b\n",
+    })
+
+
+def test_init_leaves_test_packages_and_modules_out_and_names_them(tmp_path, capsys):
+    root = _with_tests(tmp_path)
+    assert main(["init", "--print", str(root)]) == 0
+    section = capsys.readouterr().out
+    assert 'packages = ["app"]\n' in section
+    assert "# Left out as tests: t, testing (add to packages to check them)." in section
+    assert ("# Tests import what they test across components; left out: app/a/test_a.py, app/a/tests.py, "
+            "app/b/integration_tests, app/tests.") in section
+    assert "[[tool.depcheck.exceptions]]" not in section  # without the tests nothing goes upwards
+    assert main(["init", str(root)]) == 0
+    capsys.readouterr()
+    code, document = run_json(root)
+    assert code == 0 and document["summary"]["files"] == 3  # a, b and b/x.py
+
+
+def test_init_keeps_a_test_package_asked_for(tmp_path, capsys):
+    root = _with_tests(tmp_path)
+    assert main(["init", "--print", "--package", "t", "--package", "app", str(root)]) == 0
+    section = capsys.readouterr().out
+    assert 'packages = ["t", "app"]' in section and "Left out as tests" not in section
+
+
+def test_imports_under_main_weigh_like_function_local_ones(tmp_path, capsys):
+    # a -> b is one load-time import; b -> a two script-only imports (2 x 1 < 3): b -> a is set aside.
+    root = write_project(tmp_path, {
+        "app/__init__.py": "", "app/a/__init__.py": "", "app/b/__init__.py": "",
+        "app/a/x.py": "import app.b.y\n",
+        "app/b/y.py": 'if __name__ == "__main__":\n    import app.a.x\n',
+        "app/b/z.py": "if '__main__' == __name__:\n    from app.a import x\n",
+    })
+    assert main(["init", "--print", str(root)]) == 0
+    section = capsys.readouterr().out
+    assert 'from = "app.b"\nto = "app.a"' in section
+    assert '2 sites: 2 under if __name__ == \\"__main__\\"' in section
+
+
+def test_the_main_guard_flag_is_set_only_at_module_level():
+    from depcheck.facts import extract
+    from depcheck.model import ExtractionSettings
+
+    source = (b'import os\nif __name__ == "__main__":\n    import sys\n    if True:\n        import json\n'
+              b'def f():\n    if __name__ == "__main__":\n        import re\n')
+    facts = extract(source, ExtractionSettings()).imports
+    assert {fact.module: fact.under_main for fact in facts} == {
+        "os": False, "sys": True, "json": True, "re": False}

@@ -14,35 +14,36 @@ def read_imports(tree: ast.Module, lines: list[str]) -> tuple[tuple[ImportFact, 
     nodes: list[ast.stmt] = []
     # An explicit stack instead of recursion: deeply nested code must not
     # exhaust Python's recursion limit here.
-    stack: list[tuple[list[ast.stmt], bool, bool]] = [(tree.body, False, False)]
+    stack: list[tuple[list[ast.stmt], bool, bool, bool]] = [(tree.body, False, False, False)]
     while stack:
-        body, type_checking, in_function = stack.pop()
+        body, type_checking, in_function, under_main = stack.pop()
         for node in body:
             kind = type(node)
             if kind is ast.Import or kind is ast.ImportFrom:
-                found.extend(_import_facts(node, lines, type_checking, in_function))
+                found.extend(_import_facts(node, lines, type_checking, in_function, under_main))
                 nodes.append(node)
             elif kind in FUNCTION_NODES:
-                stack.append((node.body, type_checking, True))
+                stack.append((node.body, type_checking, True, under_main))
             elif kind is ast.ClassDef:
-                stack.append((node.body, type_checking, in_function))
+                stack.append((node.body, type_checking, in_function, under_main))
             elif kind is ast.If:
-                stack.append((node.body, type_checking or _is_type_checking(node.test), in_function))
-                stack.append((node.orelse, type_checking, in_function))
+                main = under_main or (body is tree.body and _is_main(node.test))
+                stack.append((node.body, type_checking or _is_type_checking(node.test), in_function, main))
+                stack.append((node.orelse, type_checking, in_function, under_main))
             elif kind in LOOP_NODES:
-                stack.append((node.body, type_checking, in_function))
-                stack.append((node.orelse, type_checking, in_function))
+                stack.append((node.body, type_checking, in_function, under_main))
+                stack.append((node.orelse, type_checking, in_function, under_main))
             elif kind in WITH_NODES:
-                stack.append((node.body, type_checking, in_function))
+                stack.append((node.body, type_checking, in_function, under_main))
             elif kind in TRY_NODES:
-                stack.append((node.body, type_checking, in_function))
+                stack.append((node.body, type_checking, in_function, under_main))
                 for handler in node.handlers:
-                    stack.append((handler.body, type_checking, in_function))
-                stack.append((node.orelse, type_checking, in_function))
-                stack.append((node.finalbody, type_checking, in_function))
+                    stack.append((handler.body, type_checking, in_function, under_main))
+                stack.append((node.orelse, type_checking, in_function, under_main))
+                stack.append((node.finalbody, type_checking, in_function, under_main))
             elif MATCH is not None and kind is MATCH:
                 for case in node.cases:
-                    stack.append((case.body, type_checking, in_function))
+                    stack.append((case.body, type_checking, in_function, under_main))
     found.sort()
     return tuple(found), nodes
 
@@ -55,8 +56,17 @@ def _is_type_checking(test: ast.expr) -> bool:
     return False
 
 
+def _is_main(test: ast.expr) -> bool:
+    """``__name__ == "__main__"`` (either way round)."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = (test.left, test.comparators[0])
+    return (any(isinstance(side, ast.Name) and side.id == "__name__" for side in sides)
+            and any(isinstance(side, ast.Constant) and side.value == "__main__" for side in sides))
+
+
 def _import_facts(
-    node: ast.stmt, lines: list[str], type_checking: bool, in_function: bool
+    node: ast.stmt, lines: list[str], type_checking: bool, in_function: bool, under_main: bool
 ) -> list[ImportFact]:
     line = node.lineno
     common = {
@@ -64,6 +74,7 @@ def _import_facts(
         "column": node.col_offset + 1,
         "type_checking": type_checking,
         "in_function": in_function,
+        "under_main": under_main,
         "end_line": getattr(node, "end_lineno", None) or line,
         "text": line_text(lines, line),
     }
