@@ -383,3 +383,51 @@ def test_the_report_words_counts_through_one_plural():
     assert [plural(1, "dependency"), plural(2, "dependency"), plural(2, "fixed entry"), plural(0, "cycle"),
             plural(2, "dependency set aside")] == [
         "1 dependency", "2 dependencies", "2 fixed entries", "0 cycles", "2 dependencies set aside"]
+
+
+# --------------------------------------------------------------------------- contracts
+
+
+CONTRACTS = """
+[[tool.depcheck.contracts]]
+name = "Layered shop"
+type = "layers"
+layers = ["shop.api", "shop.orders", "shop.shared"]
+
+[[tool.depcheck.contracts]]
+name = "Independent services"
+type = "independence"
+modules = ["shop.customers", "shop.inventory"]
+
+[[tool.depcheck.contracts]]
+name = "No requests"
+type = "forbidden"
+from = "shop"
+to = "requests"
+"""
+
+
+@pytest.mark.parametrize("fmt", ["text", "concise"])
+def test_contract_violations_name_their_contract_and_a_verdict_ends_the_report(shop, capsys, fmt):
+    config = shop / "pyproject.toml"
+    config.write_text(config.read_text() + CONTRACTS)
+    code, out, _ = run(capsys, "check", "--format", fmt)
+    lines = out.splitlines()
+    assert code == 1
+    assert ("shop/shared/formatting.py:2:5: layer [contract: Layered shop] shop.shared.formatting imports "
+            "shop.api.views: ") in out
+    assert "independence [contract: Independent services] shop.customers.accounts imports" in out
+    # The default rule set's violations carry no tag.
+    assert "shop/shared/formatting.py:2:5: layer shop.shared.formatting imports shop.api.views" in out
+    assert lines[-2] == "Contracts: 1 kept, 2 broken (Layered shop, Independent services)"
+    assert lines[-1].startswith("Found 7 errors")
+
+
+def test_the_verdict_counts_what_is_reported(shop, capsys):
+    config = shop / "pyproject.toml"
+    config.write_text(config.read_text() + CONTRACTS)
+    _, out, _ = run(capsys, "check", "--quiet", "--ignore", "independence")
+    assert out.splitlines()[0] == "Contracts: 2 kept, 1 broken (Layered shop)"
+    _, out, _ = run(capsys, "check", "--statistics")
+    assert out.splitlines()[:3] == ["4  independence", "3  layer", "Contracts: 1 kept, 2 broken (Layered shop, "
+                                    "Independent services)"]

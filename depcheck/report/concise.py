@@ -7,16 +7,15 @@ from collections.abc import Sequence
 
 from depcheck.model import Summary, Violation
 from depcheck.report.registry import CHECK_FORMATS
-from depcheck.report.tally import summary_line, verdict
+from depcheck.report.tally import contract_tag, summary_line, verdict
 
 
 def line(violation: Violation, summary: Summary) -> str:
-    contract = f"[{violation.contract}] " if violation.contract is not None else ""
     loc = violation.location
     where = f"{summary.local_path(loc.file)}:{loc.line}:{loc.column}: " if loc is not None else ""
     # A message never spans lines here: one violation, one line.
     message = " ".join(violation.message.split())
-    return f"{where}{violation.rule} {contract}{message}"
+    return f"{where}{violation.rule} {contract_tag(violation.contract)}{message}"
 
 
 @CHECK_FORMATS.register("concise")

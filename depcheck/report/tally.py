@@ -3,6 +3,8 @@ contracts' verdict, each drawn from the :class:`Summary` (nothing re-derived fro
 
 from __future__ import annotations
 
+from typing import Optional
+
 from depcheck.model import ERROR, WARNING, Summary, plural
 from depcheck.report.evidence import Paint, plain
 
@@ -40,6 +42,11 @@ def statistics(summary: Summary) -> list[str]:
     width = max((len(str(count)) for count in counts.values()), default=1)
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [f"{count:>{width}}  {rule}" for rule, count in ranked]
+
+
+def contract_tag(contract: Optional[str]) -> str:
+    """``[contract: Layered shop] `` before the message of a contract's violation, else ""."""
+    return f"[contract: {contract}] " if contract is not None else ""
 
 
 def verdict(summary: Summary) -> str:

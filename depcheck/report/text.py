@@ -9,7 +9,7 @@ from typing import Callable
 from depcheck.model import ERROR, Evidence, Summary, Violation, plural
 from depcheck.report.evidence import USE_KINDS, Paint, evidence_line
 from depcheck.report.registry import CHECK_FORMATS
-from depcheck.report.tally import summary_line, verdict
+from depcheck.report.tally import contract_tag, summary_line, verdict
 
 Place = Callable[[str], str]
 
@@ -111,7 +111,8 @@ def render(violations: Sequence[Violation], summary: Summary, color: bool = Fals
         if violation.location is not None:
             loc = violation.location
             where = f"[cyan]{escape(f'{summary.local_path(loc.file)}:{loc.line}:{loc.column}')}[/]: "
-        contract = f"[dim]\\[{escape(violation.contract)}][/] " if violation.contract is not None else ""
+        tag = contract_tag(violation.contract)
+        contract = f"[dim]{escape(tag)}[/]" if tag else ""
         # One print per violation: rich's per-call cost dominated output with many uses.
         block = [f"{where}[{style}]{violation.rule}[/] {contract}{escape(violation.message)}",
                  *_hops(violation, paint, summary.local_path), *_closed(violation, paint)]
