@@ -39,9 +39,11 @@ EXACT_LIMIT = 12  # strongly connected parts up to this size get the exact answe
 NOT_PACKAGES = {"docs", "doc", "examples", "example", "scripts", "build", "dist",
                 "benchmarks", "bench", "tools", "site-packages", "node_modules"}
 # Tests import across the components they test: left out of a proposal (named in a comment).
-TEST_NAMES = ("tests", "test", "testing")
+TEST_NAMES = ("tests",)
 TEST_GLOBS = ("test_*", "*_tests", "*_test")
-TOP_LEVEL_TEST_NAMES = ("t",)  # celery's t/: too short a name to treat as tests below the top
+# Only at the top: below it these are usually helpers shipped to users (django.test,
+# flask.testing, celery.contrib.testing), whose imports are the architecture.
+TOP_LEVEL_TEST_NAMES = ("test", "testing", "t")
 
 
 def is_test_name(name: str, top_level: bool = False) -> bool:

@@ -647,6 +647,7 @@ def _with_tests(tmp_path: Path) -> Path:
         # Tests import across the components they test: none of this is the architecture.
         "app/tests/__init__.py": "", "app/tests/test_x.py": "import app.b\nimport app.a\n",
         "app/a/test_a.py": "import app.b.x\n", "app/a/tests.py": "import app.b\n",
+        "app/b/testing.py": "import app.a\n",  # a helper shipped to users: analysed
         "app/b/integration_tests/__init__.py": "import app.b.x\n",
         "t/__init__.py": "", "t/unit/__init__.py": "", "t/unit/test_t.py": "import app.b.x\n",
         "testing/__init__.py": "import app.b\n",
@@ -665,7 +666,7 @@ def test_init_leaves_test_packages_and_modules_out_and_names_them(tmp_path, caps
     assert main(["init", str(root)]) == 0
     capsys.readouterr()
     code, document = run_json(root)
-    assert code == 0 and document["summary"]["files"] == 3  # a, b and b/x.py
+    assert code == 0 and document["summary"]["files"] == 4  # a, b, b/x.py and b/testing.py
 
 
 def test_init_keeps_a_test_package_asked_for(tmp_path, capsys):
