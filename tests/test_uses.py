@@ -263,6 +263,7 @@ def test_text_output_groups_calls_under_their_import(project, capsys, monkeypatc
         "    api.Base()\n    shop.orders.api.register(bill)\n"
     ))
     monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.chdir(root)  # text paths open from the working directory
     assert main(["check", str(root)]) == 1
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.startswith("    ")]
