@@ -268,7 +268,7 @@ class SetAside:
             kinds[kind] = kinds.get(kind, 0) + 1
         count = len(self.sites)
         breakdown = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
-        return f"{count} site{'s' if count != 1 else ''}: {breakdown}; e.g. {self.sites[0][0]}"
+        return f"{plural(count, 'site')}: {breakdown}; e.g. {self.sites[0][0]}"
 
     @property
     def type_only(self) -> bool:
@@ -422,7 +422,8 @@ def render(proposal: Proposal) -> str:
     depth_text = "direct subpackages" if proposal.depth == 1 else f"packages {proposal.depth} levels down"
     lines = [
         "# Proposed by `depcheck init` from the code's imports "
-        f"({proposal.modules} modules, {proposal.dependencies} dependencies between them).",
+        f"({plural(proposal.modules, 'module')}, {plural(proposal.dependencies, 'dependency')} "
+        "between them).",
         f"# Components: the {depth_text} of {', '.join(proposal.packages)}, highest layer first;",
         "# each may depend only on components in lower layers, and the components of one",
         "# layer must not depend on each other. Review it: this is what the code does today,",
@@ -472,8 +473,9 @@ def render(proposal: Proposal) -> str:
         type_only = sum(1 for item in proposal.set_aside if item.type_only)
         if type_only:
             lines.append(
-                f"# {type_only} of them are only imports under TYPE_CHECKING: with "
-                "type_checking_imports = false they would not count."
+                f"# {type_only} of them {'is' if type_only == 1 else 'are'} only imports under "
+                f"TYPE_CHECKING: with type_checking_imports = false {'it' if type_only == 1 else 'they'} "
+                "would not count."
             )
         for item in proposal.set_aside:
             reason = f"set aside by depcheck init: cut here to untangle ({item.describe()})"

@@ -73,7 +73,7 @@ def _unknown_options(parser: argparse.ArgumentParser, command: str, extra: list[
             name = word.split("=", 1)[0]
             parts.append(f"unknown option '{name}'{_close(name, known)}")
     if not parts:
-        parts.append(f"unexpected argument{'s' if len(extra) != 1 else ''} {' '.join(extra)}")
+        parts.append(f"unexpected {'argument' if len(extra) == 1 else 'arguments'} {' '.join(extra)}")
     return f"{'; '.join(parts)}; see 'depcheck {command} --help'"
 
 

@@ -431,3 +431,23 @@ def test_the_verdict_counts_what_is_reported(shop, capsys):
     _, out, _ = run(capsys, "check", "--statistics")
     assert out.splitlines()[:3] == ["4  independence", "3  layer", "Contracts: 1 kept, 2 broken (Layered shop, "
                                     "Independent services)"]
+
+
+def test_init_words_one_set_aside_dependency_in_the_singular(tmp_path, capsys):
+    # a -> b twice at load time, b -> a once under TYPE_CHECKING: that one is set aside.
+    for name, source in {
+        "app/__init__.py": "", "app/a/__init__.py": "", "app/b/__init__.py": "",
+        "app/a/x.py": "import app.b.y\nfrom app.b import y\n",
+        "app/b/y.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import app.a.x\n",
+    }.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(source)
+    assert main(["init", "--print", str(tmp_path)]) == 0
+    section = capsys.readouterr().out
+    assert "# 1 dependency goes against this layering: it closes cycles." in section
+    assert "# 1 of them is only imports under TYPE_CHECKING: with type_checking_imports = false it would" in section
+    assert "(1 site: 1 under TYPE_CHECKING; e.g. app/b/y.py:3)" in section
+    assert main(["init", str(tmp_path)]) == 0
+    assert capsys.readouterr().err.startswith(
+        f"depcheck: wrote [tool.depcheck] to {tmp_path / 'pyproject.toml'}: 2 layers, 1 dependency set aside as "
+        "exceptions")
