@@ -41,7 +41,7 @@ class UsageError(Exception):
 
 def _format_option(sub: argparse.ArgumentParser, formats: Formats, *aliases: str) -> None:
     sub.add_argument("--format", *aliases, dest="format", choices=list(formats), default=formats.default,
-                     help=f"output format (default: {formats.default})")
+                     metavar="FORMAT", help=f"{', '.join(formats)} (default: {formats.default})")
 
 
 def _close(word: str, known: list[str]) -> str:
@@ -458,12 +458,15 @@ def _run_check(args: argparse.Namespace) -> int:
                          "always the whole report")
     config, files = _load_check(args)
     config = _selected(config, args)
-    result = _checked(config, args)
+
+    def check() -> Result:
+        # File arguments narrow what is reported, and so what --add-ignores edits.
+        found = _checked(config, args)
+        return found if files is None else _located_in(found, files)
+
+    result = check()
     if args.add_ignores or args.remove_unused_ignores:
         from depcheck import codemod
-
-        def check() -> Result:
-            return _checked(config, args)
 
         if args.add_ignores:
             report, result = codemod.add_ignores_and_check(config.root, result, check, args.reason)
@@ -473,8 +476,6 @@ def _run_check(args: argparse.Namespace) -> int:
             _print_edits("removed or trimmed", report)
     from depcheck.pipeline import shown
 
-    if files is not None:
-        result = _located_in(result, files)
     result = shown(result)
     summary = dataclasses.replace(result.summary, root=_repo_root(config.root))
     if args.format in LOCAL_FORMATS:

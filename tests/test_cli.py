@@ -451,3 +451,13 @@ def test_init_words_one_set_aside_dependency_in_the_singular(tmp_path, capsys):
     assert capsys.readouterr().err.startswith(
         f"depcheck: wrote [tool.depcheck] to {tmp_path / 'pyproject.toml'}: 2 layers, 1 dependency set aside as "
         "exceptions")
+
+
+def test_add_ignores_edits_only_the_files_given(shop, capsys):
+    code, _, err = run(capsys, "check", "--add-ignores", "shop/shared/formatting.py")
+    assert code == 0 and "in 1 file" in err
+    assert "# depcheck: ignore[layer]" in (shop / "shop/shared/formatting.py").read_text()
+    assert "depcheck: ignore" not in (shop / "shop/customers/accounts.py").read_text()
+    code, out, _ = run(capsys, "check", "--format", "concise")
+    assert code == 1 and [line.split(":")[0] for line in out.splitlines()[:-1]] == [
+        "shop/customers/accounts.py", "shop/customers/accounts.py"]
