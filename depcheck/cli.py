@@ -259,8 +259,8 @@ def _how_to_configure(start: Path) -> str:
             found, tool = directory / "tach.toml", "tach"
         if found is not None:
             shown = os.path.relpath(found) if found.is_relative_to(Path.cwd()) else str(found)
-            return (f"{shown} is {tool}'s: run 'depcheck migrate --from {tool} {shown} >> pyproject.toml' "
-                    "to translate it, or 'depcheck init' to propose a layering")
+            return (f"{shown} holds {tool}'s config: run 'depcheck migrate --from {tool} {shown} >> "
+                    "pyproject.toml' to translate it, or 'depcheck init' to propose a layering")
         if (directory / ".git").exists():
             break  # the repository's own root: a parent project's config is not this one's
     where = f" {start}" if start != Path(".") else ""

@@ -260,7 +260,7 @@ def test_no_config_beside_another_tools_suggests_migrate(tmp_path, capsys, monke
     (tmp_path / name).write_text(text)
     code, _, err = run(capsys, "check")
     assert code == 2 and len(err.splitlines()) == 1
-    assert f"{name} is {tool}'s: run 'depcheck migrate --from {tool} {name} >> pyproject.toml'" in err
+    assert f"{name} holds {tool}'s config: run 'depcheck migrate --from {tool} {name} >> pyproject.toml'" in err
 
 
 def test_a_setup_cfg_without_importlinter_suggests_init(tmp_path, capsys, monkeypatch):
@@ -461,3 +461,12 @@ def test_add_ignores_edits_only_the_files_given(shop, capsys):
     code, out, _ = run(capsys, "check", "--format", "concise")
     assert code == 1 and [line.split(":")[0] for line in out.splitlines()[:-1]] == [
         "shop/customers/accounts.py", "shop/customers/accounts.py"]
+
+
+def test_no_config_beside_a_pyproject_importlinter_table_suggests_migrate(tmp_path, capsys, monkeypatch):
+    _no_config(tmp_path, monkeypatch)
+    (tmp_path / "pyproject.toml").write_text('[tool.importlinter]\nroot_package = "app"\n')
+    sub = tmp_path / "app"
+    code, _, err = run(capsys, "check", str(sub))
+    assert code == 2 and ("pyproject.toml holds import-linter's config: run 'depcheck migrate --from "
+                          "import-linter pyproject.toml >> pyproject.toml'") in err
