@@ -68,6 +68,16 @@ def _exact_match(module: str, pattern: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Interface:
+    """``[[interfaces]]``: code outside ``component`` may use only what ``expose`` matches."""
+
+    component: str
+    expose: tuple[str, ...]  # modules, ``module.name``s or globs of them, full names
+    where: str = "interfaces"
+    line: int = 1
+
+
+@dataclass(frozen=True)
 class Contract:
     """A named rule set, checked on its own view of the graph (``[[contracts]]``).
 
@@ -151,6 +161,7 @@ class Config:
     open_layers: frozenset[int] = frozenset()  # layers whose siblings may depend on each other
     optional_layers: frozenset[str] = frozenset()  # layer entries that may match no module
     contracts: tuple[Contract, ...] = ()  # named rule sets, checked besides the keys above
+    interfaces: tuple[Interface, ...] = ()  # components other code may use only through what they expose
     events: EventSettings = EventSettings()
     uses: UseSettings = UseSettings()  # its ``packages`` are filled from ``packages``
     app_labels: tuple[tuple[str, str], ...] = ()  # (Django app label, package), for django-model loads

@@ -44,6 +44,7 @@ def check_names(config: Config, modules: Iterable[str], exception_rules: Collect
     prefixes = {
         ".".join(parts[:i]) for parts in (m.split(".") for m in names) for i in range(1, len(parts) + 1)
     }
+    known_modules = set(names)
     packages = ", ".join(config.packages)
     problems: list[str] = []
 
@@ -74,6 +75,18 @@ def check_names(config: Config, modules: Iterable[str], exception_rules: Collect
             check(("events", "owners", owner.event), owner.owner)
     for declaration in config.events.declarations:
         check(("events", "declare", declaration.module), declaration.module)
+    for index, interface in enumerate(config.interfaces):
+        check(("interfaces", index, "component"), interface.component)
+        for position, name in enumerate(interface.expose):
+            # ``module.name``: a name its module defines, which only the module's source tells.
+            # ``module.name``: a name its module defines, which only the module's source tells; an
+            # entry that is no module but reads like one (a typo) is still reported.
+            parent = name.rpartition(".")[0]
+            is_name = not any(ch in name for ch in "*?[") and parent in known_modules
+            siblings = [m.rpartition(".")[2] for m in names if m.rpartition(".")[0] == parent]
+            last = name.rpartition(".")[2]
+            if not is_name or not exists(name) and difflib.get_close_matches(last, siblings, n=1, cutoff=0.8):
+                check(("interfaces", index, "expose", position), name)
     for index, contract in enumerate(config.contracts):
         for key, name in _contract_names(contract, names):
             check(("contracts", index, key), name, f" (contract '{contract.name}')")
