@@ -41,7 +41,8 @@ from depcheck.config.source import SourceMap
 
 __all__ = [
     "CONFIG_FILES", "AcceptedDependency", "Config", "ConfigError", "Contract", "EventDeclaration",
-    "EventSettings", "ForbiddenRule", "Interface", "OwnerRule", "display", "find_config", "load_config", "parse_config",
+    "EventSettings", "ForbiddenRule", "Interface", "OwnerRule", "display", "find_config", "load_config",
+    "parse_config",
 ]
 
 CONFIG_FILES = ("depcheck.toml", "pyproject.toml")

@@ -21,8 +21,8 @@ def parse_interfaces(reader: Reader, value: Any, path: Path_) -> tuple[Interface
         raw = table.get("component")
         component = None
         if not isinstance(raw, str):
-            reader.problem((*where, "component"),
-                           f"required: the package whose interface this is, like 'shop.orders', got {describe(raw)}")
+            reader.problem((*where, "component"), "required: the package whose interface this is, "
+                           f"like 'shop.orders', got {describe(raw)}")
         else:
             component = module_name(reader, raw, (*where, "component"))
         if component and component in seen:
@@ -39,8 +39,8 @@ def parse_interfaces(reader: Reader, value: Any, path: Path_) -> tuple[Interface
         for index, entry in enumerate(expose):
             entry = entry.strip()
             if not _EXPOSED_RE.match(entry):
-                reader.problem((*where, "expose", index),
-                               f"expected a module, a module.name or a glob like 'shop.orders.events.*', got {entry!r}")
+                reader.problem((*where, "expose", index), "expected a module, a module.name or a glob "
+                               f"like 'shop.orders.events.*', got {entry!r}")
             elif component and not (entry == component or entry.startswith(component + ".")):
                 reader.problem((*where, "expose", index),
                                f"'{entry}' is not inside the component '{component}': write its full name")
@@ -48,5 +48,7 @@ def parse_interfaces(reader: Reader, value: Any, path: Path_) -> tuple[Interface
                 names.append(entry)
         if component:
             seen[component] = where[-1]
-            found.append(Interface(component, tuple(names), f"interfaces[{where[-1]}]", reader.line(where) or 1))
+            found.append(Interface(
+                component, tuple(names), f"interfaces[{where[-1]}]", reader.line(where) or 1
+            ))
     return tuple(found)
