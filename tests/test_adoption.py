@@ -120,6 +120,30 @@ def test_init_writes_a_layering_that_passes_check_and_keeps_the_users_file(tmp_p
     assert code == 0 and document["violations"] == []
 
 
+def test_init_proposes_each_components_interface_from_what_others_use(tmp_path):
+    files = dict(CYCLIC)
+    files["app/models/internal.py"] = "def helper(): ...\n"
+    files["app/models/queries.py"] = "def find(): ...\n"
+    files["app/api/views.py"] = "import app.models.queries\n\n\ndef view():\n    app.models.queries.find()\n"
+    files["app/api/io.py"] = "import app\n\n\ndef dump():\n    app.models.extra.Model\n"
+    write_project(tmp_path, files)
+    code, _, err = run("init", str(tmp_path))
+    assert code == 0, err
+    config = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["depcheck"]
+    # models.internal is used by nobody outside: it is left out; services (one module) needs no
+    # table; api's package is what services imports, not its views.
+    assert config["interfaces"] == [
+        {"component": "app.api", "expose": ["app.api"]},
+        {"component": "app.models", "expose": ["app.models", "app.models.extra", "app.models.queries"]},
+    ]
+    code, document = run_json(tmp_path)
+    assert code == 0 and document["violations"] == [], document
+    # The interface is enforced from now on.
+    (tmp_path / "app/services/late.py").write_text("from app.models.internal import helper\n")
+    code, document = run_json(tmp_path)
+    assert [v["rule"] for v in document["violations"]] == ["interface"]
+
+
 def test_init_refuses_to_overwrite_without_force_and_replaces_with_it(tmp_path):
     write_project(tmp_path, CYCLIC)
     assert run("init", str(tmp_path))[0] == 0

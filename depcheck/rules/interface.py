@@ -42,6 +42,19 @@ class InterfaceSettings:
         return cls(config.interfaces)
 
 
+def reached(evidence: Evidence, modules: frozenset[str]) -> Optional[str]:
+    """The module a piece of evidence reaches, as the rule judges it: an import's target, a use's
+    module as written (the longest module its name starts with); None for an event site."""
+    if evidence.kind in _EVENT_KINDS:
+        return None
+    if evidence.kind not in _NAME_KINDS:
+        return evidence.target
+    name = evidence.written or evidence.name or evidence.target
+    while name and name not in modules:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
 def _glob(pattern: str) -> bool:
     return any(ch in pattern for ch in "*?[")
 
@@ -67,20 +80,15 @@ class _Exposed:
                 return True
         return False
 
-    def reached(self, name: str) -> str:
-        """The module a dotted name is reached through: the longest module it starts with."""
-        while name and name not in self.modules:
-            name = name.rpartition(".")[0]
-        return name
-
     def allows(self, evidence: Evidence) -> bool:
-        if evidence.kind in _EVENT_KINDS:
+        module = reached(evidence, self.modules)
+        if module is None:
             return True
         if evidence.kind in _NAME_KINDS:
             written = evidence.written or evidence.name or evidence.target
             if not self.inside(written):
                 return True  # reached through another component's re-export: not this interface's
-            return self.module(self.reached(written)) or self.name(written) or (
+            return self.module(module) or self.name(written) or (
                 evidence.name is not None and self.name(evidence.name)
             )
         if self.module(evidence.target):
