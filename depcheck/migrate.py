@@ -242,13 +242,8 @@ def _contract_table(contract_id: str, options: dict, migration: Migration) -> No
              "(it never imports the analysed project or its plugins)")
         migration.tables.append(_comment(f"contract {name!r} (type {kind!r}) not migrated") + "\n")
         return
-    expressions = [v for key in ("modules", "source_modules", "forbidden_modules", "protected_modules",
-                                 "allowed_importers", "containers") for v in _as_list(options.get(key))]
-    if any("*" in v for v in expressions):
-        notes.append("note: a '*' in a depcheck module pattern also matches dots (one or more names), "
-                     "import-linter's matches exactly one name")
-        migration.dropped.append(f"contract {name!r}: wildcard module expressions: depcheck's '*' "
-                                 "also matches dots")
+    # Module expressions (``pkg.*``, ``pkg.**``) are copied as written: a contract resolves them
+    # against the project's modules as import-linter does (``*`` is exactly one name).
     ignores = _as_list(options.get("ignore_imports"))
     if ignores:
         table["ignore_imports"] = ignores
@@ -277,6 +272,11 @@ def from_import_linter(path: Path) -> Migration:
         f"packages = {toml_value(packages)}",
         "# import-linter checks only its contracts: no implicit cycle check between subpackages.",
         "acyclic = []",
+        "# import-linter follows import statements only, so uses are off: the contracts then report",
+        "# exactly lint-imports' pairs. Delete this line (uses default to true) to also count uses of",
+        "# imported names: a call through a re-export lands on the module that defines the name, and",
+        "# dotted access (`import shop` then `shop.orders.api.f()`) on shop.orders.api.",
+        "uses = false",
     ]
     if _as_bool(top.get("exclude_type_checking_imports"), False):
         header.append("type_checking_imports = false")

@@ -549,15 +549,6 @@ def test_explain_exit_codes(tmp_path):
     assert code == 2 and "app.nope" in err
 
 
-def test_migrate_notes_that_wildcards_match_more_in_depcheck(tmp_path):
-    (tmp_path / ".importlinter").write_text(
-        "[importlinter]\nroot_package = shop\n[importlinter:contract:1]\nname = F\ntype = forbidden\n"
-        "source_modules = shop.*.views\nforbidden_modules = shop.core\n"
-    )
-    code, out, err = run("migrate", "--from", "import-linter", str(tmp_path / ".importlinter"))
-    assert code == 0 and "wildcard" in err and "# note: a '*'" in out
-
-
 def test_exhaustive_layers_flag_children_of_a_container_in_no_layer(project):
     root = project({**CONTRACT_PROJECT, "pyproject.toml": """
         [tool.depcheck]

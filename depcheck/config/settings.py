@@ -51,11 +51,12 @@ class AcceptedDependency:
 
     def covers(self, source: str, target: str) -> bool:
         if self.exact:
-            return _exact_match(source, self.source) and _exact_match(target, self.target)
+            return matches_expression(source, self.source) and matches_expression(target, self.target)
         return matches(source, self.source) and matches(target, self.target)
 
 
-def _exact_match(module: str, pattern: str) -> bool:
+def matches_expression(module: str, pattern: str) -> bool:
+    """import-linter's module expressions: the exact module, ``*`` one name, ``**`` one or more."""
     if "*" not in pattern:
         return module == pattern
     parts = []
