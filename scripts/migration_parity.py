@@ -36,7 +36,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from depcheck.adopt import replace_section  # noqa: E402
-from depcheck.migrate import _read_import_linter  # noqa: E402
+from depcheck.migrate import read_import_linter  # noqa: E402
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -57,7 +57,7 @@ def shipped_config(path: Path) -> dict:
     """The import-linter config as TOML-shaped data, whatever file it came from."""
     if path.suffix == ".toml":
         return tomllib.loads(path.read_text())["tool"]["importlinter"]
-    top, contracts = _read_import_linter(path)
+    top, contracts = read_import_linter(path)
 
     def typed(options: dict) -> dict:
         result = {}
