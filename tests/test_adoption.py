@@ -480,7 +480,11 @@ def test_migrate_tach(tmp_path):
     })
     code, out, err = run("migrate", "--from", "tach", str(root / "tach.toml"))
     assert code == 0
-    assert "interfaces" in err and "exact" in err and "deprecated" in err
+    assert "exact" in err and "deprecated" in err
+    migrated = tomllib.loads(out)["tool"]["depcheck"]
+    # tach's expose regexes are fully matched member paths: "models.*" is the glob "models*".
+    assert migrated["interfaces"] == [{"component": "shop.core", "expose": ["shop.core.models*"]}]
+    assert migrated["type_checking_imports"] is False  # tach's default
     (root / "pyproject.toml").write_text(out)
     found = by_contract(run_json(root)[1])
     # core -> ui (legacy) breaks the layers and core's empty depends_on, and closes a cycle;

@@ -136,3 +136,146 @@ def test_a_module_expression_that_matches_nothing_is_a_located_error(tmp_path):
     code, _, err = run("check", str(root), "--no-cache")
     assert code == 2
     assert "pyproject.toml:15: tool.depcheck.contracts[0].children_of: 'shop.*.nothing' (contract 'Children acyclic') matches no module" in err
+
+
+# --------------------------------------------------------------------------- tach
+
+TACH_DATA = Path(__file__).parent / "data" / "tach-0.30.0"
+
+
+def tach_checkout(root: Path, **sources: str) -> Path:
+    """tach v0.30.0's layout (every module empty unless given) with its own tach.toml and domain file."""
+    for rel in (TACH_DATA / "modules.txt").read_text().split():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(sources.get(rel, ""))
+    (root / "tach.toml").write_text((TACH_DATA / "tach.toml").read_text())
+    domain = "python/tach/filesystem/tach.domain.toml"
+    (root / domain).write_text((TACH_DATA / domain).read_text())
+    (root / "python/tach/tests").mkdir()
+    (root / "python/tach/tests/test_x.py").write_text("import tach.cli\n")  # excluded by **/tests
+    return root
+
+
+def migrate_tach(root: Path) -> tuple[dict, str, str]:
+    code, out, err = run("migrate", "--from", "tach", str(root / "tach.toml"))
+    assert code == 0, err
+    (root / "pyproject.toml").write_text(out)
+    return tomllib.loads(out)["tool"]["depcheck"], out, err
+
+
+def test_tach_own_config_migrates_with_globs_domain_files_and_stubs_and_runs(tmp_path):
+    root = tach_checkout(tmp_path)
+    migrated, out, err = migrate_tach(root)
+    assert migrated["packages"] == ["tach"]  # not "*": the glob is resolved on disk
+    assert migrated["source_roots"] == ["python"]
+    assert migrated["type_checking_imports"] is False  # tach's default
+    assert migrated["uses"] is False
+    assert "**/tests" in migrated["exclude"] and "tests" in migrated["exclude"]
+    assert "domain files read: python/tach/filesystem/tach.domain.toml" in out
+    contracts = {c["name"]: c for c in migrated["contracts"]}
+    allowed = contracts["tach: module dependencies"]
+    # tach.extension exists only as extension.pyi; the domain's modules are named in full.
+    assert {"tach", "tach.extension", "tach.filesystem", "tach.filesystem.git_ops",
+            "tach.filesystem.project"} <= set(allowed["modules"])
+    depends = allowed["depends_on"]
+    assert depends["tach.filesystem.install"] == ["tach.filesystem.service", "tach.hooks"]  # ./ and //
+    assert depends["tach.filesystem"] == ["tach.filesystem.service", "tach.filesystem.install",
+                                          "tach.filesystem.project"]
+    # "tach.filesystem.**" is the package and every module inside it
+    assert {"tach.filesystem", "tach.filesystem.git_ops", "tach.filesystem.install"} <= set(
+        depends["tach.pytest_plugin"])
+    interfaces = {i["component"]: i["expose"] for i in migrated["interfaces"]}
+    assert interfaces["tach.modularity"][-2:] == ["tach.modularity.build_*", "tach.modularity.serialize_*"]
+    assert interfaces["tach.filesystem.git_ops"] == [
+        "tach.filesystem.git_ops.get_changed_files", "tach.filesystem.git_ops.get_current_branch_info"]
+    # What does not map is said, on stderr.
+    for unmapped in ("exact:", "rules:", "cache:", "external:", "data_types"):
+        assert unmapped in err
+    code, document = run_json(root)
+    assert code == 0, document
+    assert document["violations"] == []
+
+
+def test_tach_verdicts_on_its_own_code_with_breaches(tmp_path):
+    root = tach_checkout(tmp_path, **{
+        "python/tach/cache/__init__.py": "from tach.cli import main\n",  # core -> ui, undeclared
+        "python/tach/cli.py": "from tach.parsing.config import parse_project_config\n"  # not exposed
+                              "from tach.parsing import parse_project_config as p\n",  # exposed
+        "python/tach/filesystem/git_ops.py": "from typing import TYPE_CHECKING\n"
+                                             "if TYPE_CHECKING:\n    from tach.cli import main\n",
+    })
+    migrate_tach(root)
+    code, document = run_json(root)
+    assert code == 1
+    sites = {(v["rule"], v["location"]["file"], v["location"]["line"]) for v in document["violations"]
+             if v["rule"] != "cycle"}
+    # tach reports the same two sites (layer, interface); the TYPE_CHECKING import is ignored, as tach does.
+    assert sites == {("layer", "python/tach/cache/__init__.py", 1),
+                     ("forbidden", "python/tach/cache/__init__.py", 1),
+                     ("interface", "python/tach/cli.py", 1)}
+
+
+def test_tach_globs_match_dotted_names_as_tach_does():
+    from depcheck.migrate.tach import glob_match
+
+    assert glob_match("*", "tach") and not glob_match("*", "tach.cli")
+    assert glob_match("tach.filesystem.**", "tach.filesystem")
+    assert glob_match("tach.filesystem.**", "tach.filesystem.git_ops.x")
+    assert glob_match("**.api", "shop.orders.api") and glob_match("**.api", "api")
+    assert glob_match("shop.*.api", "shop.orders.api") and not glob_match("shop.*.api", "shop.a.b.api")
+    assert glob_match("shop.ord*", "shop.orders") and not glob_match("shop.ord*", "shop.orders.api")
+
+
+def test_tach_layers_closed_visibility_and_unmapped_keys(tmp_path):
+    root = write_project(tmp_path, {
+        "src/app/__init__.py": "",
+        "src/app/api.py": "from app import core\n",
+        "src/app/core.py": "",
+        "src/app/secret.py": "",
+        "src/app/other.py": "import app.secret\n",
+        "src/app/stubbed.pyi": "def f() -> int: ...\n",
+        "tach.toml": """
+            source_roots = ["src"]
+            ignore_type_checking_imports = false
+            layers = ["top", { name = "bottom", closed = true }]
+            root_module = "ignore"
+
+            [[modules]]
+            path = "app.*"
+            depends_on = []
+            layer = "bottom"
+
+            [[modules]]
+            path = "app.api"
+            depends_on = []
+            layer = "top"
+
+            [[modules]]
+            path = "app.secret"
+            depends_on = []
+            visibility = ["app.api"]
+
+            [[modules]]
+            path = "app.missing"
+            depends_on = []
+
+            [[interfaces]]
+            expose = ["(get|set)_.*"]
+            from = ["app.core"]
+        """,
+    })
+    migrated, out, err = migrate_tach(root)
+    assert "type_checking_imports" not in migrated  # set to false in tach: imports under it count
+    assert "closed" in err and "root_module" in err and "app.missing" in err
+    assert "(get|set)_.*" in err and "interfaces" not in migrated  # left out, not narrowed
+    contracts = {c["name"]: c for c in migrated["contracts"]}
+    assert "app.stubbed" in contracts["tach: module dependencies"]["modules"]
+    # api (top) may use core (bottom) without declaring it; other may not see secret.
+    assert contracts["tach: module dependencies"]["depends_on"]["app.api"] == [
+        "app.core", "app.other", "app.stubbed"]
+    assert contracts["tach: visibility of app.secret"]["allowed"] == ["app.api"]
+    code, document = run_json(root)
+    assert code == 1
+    assert sorted({(v["contract"], v["chain"][0]) for v in document["violations"]}) == [
+        ("tach: module dependencies", "app.other"), ("tach: visibility of app.secret", "app.other")]

@@ -81,11 +81,13 @@ def check_names(config: Config, modules: Iterable[str], exception_rules: Collect
             # ``module.name``: a name its module defines, which only the module's source tells.
             # ``module.name``: a name its module defines, which only the module's source tells; an
             # entry that is no module but reads like one (a typo) is still reported.
-            parent = name.rpartition(".")[0]
-            is_name = not any(ch in name for ch in "*?[") and parent in known_modules
+            # A glob of names (``tach.show.generate_*``) is checked for its module only.
+            parent, _, last = name.rpartition(".")
+            is_name = parent in known_modules
+            glob = any(ch in last for ch in "*?[")
             siblings = [m.rpartition(".")[2] for m in names if m.rpartition(".")[0] == parent]
-            last = name.rpartition(".")[2]
-            if not is_name or not exists(name) and difflib.get_close_matches(last, siblings, n=1, cutoff=0.8):
+            if not is_name or not glob and not exists(name) and difflib.get_close_matches(
+                    last, siblings, n=1, cutoff=0.8):
                 check(("interfaces", index, "expose", position), name)
     for index, contract in enumerate(config.contracts):
         for key, name in _contract_names(contract, names):
