@@ -432,6 +432,7 @@ def render(proposal: Proposal) -> str:
         ]
         for name, exposed in sorted(proposal.interfaces.items()):
             lines += [
+                "",
                 "[[tool.depcheck.interfaces]]",
                 f"component = {toml_value(name)}",
                 f"expose = {toml_value(exposed)}",

@@ -63,6 +63,9 @@ PROJECTS = [
 # tach's own repository at v0.30.0 (its tach.toml and python/tach/filesystem/tach.domain.toml).
 TACH_COMMIT = "57c1d372842cd8d31fca9fde2cdf881bbe99a1dd"
 TACH_URL = "https://github.com/gauge-sh/tach"
+# --uses-on: check with depcheck's uses on (the migrated `uses = false` deleted), to measure what
+# counting uses of imported names adds to the original tools' pairs.
+USES_ON = False
 _BOOLS = ("exhaustive", "allow_indirect_imports", "as_packages", "include_external_packages",
           "exclude_type_checking_imports")
 
@@ -121,7 +124,17 @@ def variants(section: dict) -> dict[str, dict]:
         {"name": "Children of the root are acyclic", "type": "acyclic_siblings", "ancestors": [root],
          "depth": 0},
     ]
-    return {"shipped": shipped, "no-ignores": no_ignores, "reversed": reversed_, "acyclic": acyclic}
+    # import-linter's module expressions: children of every subpackage, one of them not descended into.
+    wildcards = {key: value for key, value in section.items() if key != "contracts"}
+    wildcards["contracts"] = [
+        {"name": "Grandchildren are acyclic", "type": "acyclic_siblings", "ancestors": [f"{root}.*"],
+         "depth": 1, "skip_descendants": [f"{root}.*.*"]},
+        {"name": "No subpackage imports a test module", "type": "forbidden",
+         "source_modules": [f"{root}.*"], "forbidden_modules": [f"{root}.**.tests", f"{root}.**.test"],
+         "allow_indirect_imports": True},
+    ]
+    return {"shipped": shipped, "no-ignores": no_ignores, "reversed": reversed_, "acyclic": acyclic,
+            "wildcards": wildcards}
 
 
 def write_import_linter(section: dict, path: Path) -> None:
@@ -178,8 +191,8 @@ def depcheck_results(project: Path, il_config: Path) -> tuple[dict[str, dict], l
         capture_output=True, text=True, env=env, check=True,
     )
     pyproject = project / "pyproject.toml"
-    pyproject.write_text(replace_section(pyproject.read_text(encoding="utf-8"), migrated.stdout),
-                         encoding="utf-8")
+    section = migrated.stdout.replace("\nuses = false\n", "\n") if USES_ON else migrated.stdout
+    pyproject.write_text(replace_section(pyproject.read_text(encoding="utf-8"), section), encoding="utf-8")
     checked = subprocess.run(
         [sys.executable, "-m", "depcheck", "check", "--format", "json", str(project)],
         capture_output=True, text=True, env=env,
@@ -312,8 +325,8 @@ def depcheck_tach_results(project: Path) -> tuple[bool, set[tuple[str, int]], in
         capture_output=True, text=True, env=env, check=True,
     )
     pyproject = project / "pyproject.toml"
-    pyproject.write_text(replace_section(pyproject.read_text(encoding="utf-8"), migrated.stdout),
-                         encoding="utf-8")
+    section = migrated.stdout.replace("\nuses = false\n", "\n") if USES_ON else migrated.stdout
+    pyproject.write_text(replace_section(pyproject.read_text(encoding="utf-8"), section), encoding="utf-8")
     checked = subprocess.run(
         [sys.executable, "-m", "depcheck", "check", "--no-cache", "--format", "json", str(project)],
         capture_output=True, text=True, env=env,
@@ -384,7 +397,11 @@ def main() -> int:
     parser.add_argument("--work", default=str(REPO / "bench" / ".work" / "parity"))
     parser.add_argument("--only", choices=["import-linter", "tach"], help="compare with one tool only")
     parser.add_argument("--tach-repo", help=f"a git clone of {TACH_URL} (holding {TACH_COMMIT[:7]}, v0.30.0)")
+    parser.add_argument("--uses-on", action="store_true",
+                        help="delete the migrated `uses = false` (expect differences: uses the tools do not see)")
     args = parser.parse_args()
+    global USES_ON
+    USES_ON = args.uses_on
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     all_equal = True
