@@ -383,9 +383,10 @@ def compare(name: str, ours: dict, theirs: dict) -> list[str]:
     for key in ("kept", "packages", "direct"):
         if ours[key] != theirs[key]:
             if isinstance(ours[key], set):
+                only_ours, only_theirs = sorted(ours[key] - theirs[key]), sorted(theirs[key] - ours[key])
                 differences.append(
-                    f"    {name}: {key}: only depcheck {sorted(ours[key] - theirs[key])}; "
-                    f"only import-linter {sorted(theirs[key] - ours[key])}"
+                    f"    {name}: {key}: only depcheck ({len(only_ours)}) {only_ours[:8]}; "
+                    f"only import-linter ({len(only_theirs)}) {only_theirs[:8]}"
                 )
             else:
                 differences.append(f"    {name}: kept: depcheck {ours[key]}, import-linter {theirs[key]}")
@@ -398,7 +399,7 @@ def main() -> int:
     parser.add_argument("--only", choices=["import-linter", "tach"], help="compare with one tool only")
     parser.add_argument("--tach-repo", help=f"a git clone of {TACH_URL} (holding {TACH_COMMIT[:7]}, v0.30.0)")
     parser.add_argument("--uses-on", action="store_true",
-                        help="delete the migrated `uses = false` (expect differences: uses the tools do not see)")
+                        help="delete the migrated `uses = false` (uses the tools do not see then differ)")
     args = parser.parse_args()
     global USES_ON
     USES_ON = args.uses_on
