@@ -279,3 +279,47 @@ def test_tach_layers_closed_visibility_and_unmapped_keys(tmp_path):
     assert code == 1
     assert sorted({(v["contract"], v["chain"][0]) for v in document["violations"]}) == [
         ("tach: module dependencies", "app.other"), ("tach: visibility of app.secret", "app.other")]
+
+
+def test_containers_and_protected_expressions_keep_lint_imports_verdicts(tmp_path):
+    files = {
+        **WILDCARDS,
+        "shop/a/high.py": "import shop.a.low\n",
+        "shop/a/low.py": "",
+        "shop/b/high.py": "",
+        "shop/b/low.py": "import shop.b.high\n",  # upward inside container shop.b
+        "shop/core/secret.py": "",
+        "shop/b/views.py": "import shop.core.secret\n",
+    }
+    contracts = """
+[importlinter]
+root_package = shop
+
+[importlinter:contract:layers]
+name = Layers in every package
+type = layers
+containers = shop.*
+layers =
+    (high)
+    (low)
+
+[importlinter:contract:protected]
+name = Only views reach the secret
+type = protected
+protected_modules = shop.core.secret
+allowed_importers = shop.*.views
+
+[importlinter:contract:protected-strict]
+name = Only a's views reach the secret
+type = protected
+protected_modules = shop.core.*
+allowed_importers = shop.a.views
+"""
+    root = write_project(tmp_path, {**files, ".importlinter": contracts})
+    code, out, err = run("migrate", "--from", "import-linter", str(root / ".importlinter"))
+    assert code == 0, err
+    (root / "pyproject.toml").write_text(out)
+    expected = lint_imports_verdicts(root)
+    assert expected == {"Layers in every package": False, "Only views reach the secret": True,
+                        "Only a's views reach the secret": False}
+    assert depcheck_verdicts(root, list(expected)) == expected
