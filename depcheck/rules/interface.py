@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Optional
 
 from depcheck.config import Config, Interface
 from depcheck.model import ERROR, Evidence, Violation
-from depcheck.rules.base import Findings, Rule, RuleDoc, location
+from depcheck.rules.base import Findings, Rule, RuleDoc, location, verb
 
 if TYPE_CHECKING:
     from depcheck.graph import GraphView
@@ -142,7 +142,7 @@ def _violation(module: str, target: str, evidence: tuple[Evidence, ...], interfa
     return Violation(
         rule=RULE.id,
         severity=ERROR,
-        message=f"{module} uses {target}, which {interface.component} does not expose "
+        message=f"{module} {verb(evidence)} {target}, which {interface.component} does not expose "
                 f"(its interface: {shown})",
         location=location(evidence),
         source=module,
