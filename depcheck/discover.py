@@ -140,6 +140,9 @@ def discover(config: Config, listings: Optional[Listings] = None) -> Project:
     for package in config.packages:
         rel_parts = package.split(".")
         outside = []
+        # As Python's import system finds it: the first root's regular package or module, else every
+        # root's namespace portion (a directory without __init__.py) of the name, merged.
+        portions = []
         for source_root in roots:
             directory = source_root.joinpath(*rel_parts)
             single = directory.with_suffix(".py")
@@ -150,7 +153,8 @@ def discover(config: Config, listings: Optional[Listings] = None) -> Project:
                 except ValueError:
                     outside.append(existing.as_posix())
                 continue
-            if directory.is_dir() and _inside(directory, root):
+            inits = (directory / "__init__.py", directory / "__init__.pyi")
+            if directory.is_dir() and _inside(directory, root) and any(p.is_file() for p in inits):
                 _walk_package(directory, package, root, config.exclude, found, notes, listings or Listings())
                 break
             if single.is_file() and _inside(single, root):
@@ -158,7 +162,13 @@ def discover(config: Config, listings: Optional[Listings] = None) -> Project:
                 if not _excluded(rel, config.exclude):
                     found[package] = SourceFile(package, rel, False)
                 break
+            if directory.is_dir() and _inside(directory, root):
+                portions.append(directory)
         else:
+            for directory in portions:
+                _walk_package(directory, package, root, config.exclude, found, notes, listings or Listings())
+            if portions:
+                continue
             if outside:
                 problems.append(
                     f"{config.where('packages')}: package '{package}' at {outside[0]} is a symlink "

@@ -323,3 +323,27 @@ allowed_importers = shop.a.views
     assert expected == {"Layers in every package": False, "Only views reach the secret": True,
                         "Only a's views reach the secret": False}
     assert depcheck_verdicts(root, list(expected)) == expected
+
+
+def test_tach_source_roots_resolve_as_python_imports_them(tmp_path):
+    root = write_project(tmp_path, {
+        "a/src/myorg/pack_a/__init__.py": "", "b/src/myorg/pack_b/__init__.py": "import myorg.pack_a\n",
+        "a/src/app/__init__.py": "", "c/src/app/__init__.py": "", "c/src/app/api.py": "",
+        "tach.toml": """
+            source_roots = ["a/src", "b/src", "c/src"]
+            [[modules]]
+            path = "myorg.*"
+            depends_on = []
+            [[modules]]
+            path = "app.api"
+            depends_on = []
+        """,
+    })
+    migrated, _, err = migrate_tach(root)
+    # a namespace package's portions merge; app.api sits behind a/src's app, which Python imports
+    assert migrated["packages"] == ["myorg"]
+    assert migrated["contracts"][0]["modules"] == ["myorg.pack_a", "myorg.pack_b"]
+    assert "module app.api: not found under the source roots" in err
+    code, document = run_json(root)
+    assert code == 1
+    assert [v["chain"] for v in document["violations"]] == [["myorg.pack_b", "myorg.pack_a"]]

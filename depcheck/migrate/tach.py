@@ -139,11 +139,13 @@ def disk_modules(
     files with the module of their directory; symlinked directories are not followed."""
     modules: set[str] = set()
     domains: list[tuple[str, Path]] = []
+    claimed: set[str] = set()  # top-level names a regular package or a module of an earlier root holds
     for source_root in source_roots:
         base = (root / source_root).resolve()
         if not base.is_dir():
             continue
         stack: list[tuple[Path, tuple[str, ...]]] = [(base, ())]
+        holds = set()
         while stack:
             directory, parts = stack.pop()
             try:
@@ -152,6 +154,15 @@ def disk_modules(
                 continue
             for entry in entries:
                 name = entry.name
+                if not parts:
+                    # As Python imports them: the first root's regular package or module shadows
+                    # the later roots'; namespace portions (no __init__.py) of a name merge.
+                    top = name.partition(".")[0]
+                    if top in claimed:
+                        continue
+                    if not entry.is_dir() or any(
+                            os.path.exists(os.path.join(entry.path, f"__init__.{s}")) for s in ("py", "pyi")):
+                        holds.add(top)
                 try:
                     rel = Path(entry.path).relative_to(root.resolve()).as_posix()
                 except ValueError:
@@ -175,6 +186,7 @@ def disk_modules(
                         # a namespace directory holding modules is a module path too
                         for end in range(1, len(parts) + 1):
                             modules.add(".".join(parts[:end]))
+        claimed |= holds
     return modules, sorted(domains)
 
 
@@ -274,7 +286,7 @@ def from_tach(path: Path) -> Migration:
                                                     module.path))
         elif module.path not in on_disk:
             migration.dropped.append(f"{module.origin}: module {module.path}: not found under the source "
-                                     "roots (tach skips it too)")
+                                     "roots, as Python imports them (the first root's package wins)")
         else:
             modules[module.path] = module
     names = sorted(modules)
