@@ -30,6 +30,7 @@ from depcheck.migrate import toml_value
 from depcheck.model import FileFacts, SourceFile, plural
 from depcheck.patterns import PRESETS
 from depcheck.pipeline import load_graph
+from depcheck.rules.interface import reached
 
 # A load-time import binds the importer to the imported module when it loads;
 # a function-local or TYPE_CHECKING import is a lighter tie and cheaper to move.
@@ -290,6 +291,8 @@ class Proposal:
     dependencies: int = 0
     total_weight: int = 0
     set_aside_weight: int = 0
+    # component -> the modules of it that other code reaches today (its proposed interface)
+    interfaces: dict[str, list[str]] = field(default_factory=dict)
 
 
 KIND_LOAD, KIND_FUNCTION, KIND_TYPING = "load-time", "in a function", "under TYPE_CHECKING"
@@ -380,7 +383,30 @@ def propose(
         dependencies=graph.graph.number_of_edges(),
         total_weight=sum(weights.values()),
         set_aside_weight=sum(weights[e] for e in arcs),
+        interfaces=used_interfaces(graph, sorted(set(component.values()))),
     )
+
+
+def used_interfaces(graph: DependencyGraph, components: Sequence[str]) -> dict[str, list[str]]:
+    """Each package component's interface as the code uses it today: the modules of it that
+    modules outside it reach (judged as the interface rule judges them), when that is not all
+    of its modules (an interface exposing everything says nothing)."""
+    modules = frozenset(graph.files)
+    used: dict[str, set[str]] = {}
+    for (source, _), evidence in graph.edges.items():
+        for e in evidence:
+            target = reached(e, modules)
+            for name in components:
+                inside = name + "."
+                if target is not None and (target == name or target.startswith(inside)) and not (
+                        source == name or source.startswith(inside)):
+                    used.setdefault(name, set()).add(target)
+    result = {}
+    for name in components:
+        members = [m for m in modules if m == name or m.startswith(name + ".")]
+        if name in used and len(members) > 1 and len(used[name]) < len(members):
+            result[name] = sorted(used[name])
+    return result
 
 
 class AdoptionError(Exception):
@@ -451,6 +477,19 @@ def render(proposal: Proposal) -> str:
     for layer in proposal.layers:
         lines.append(f"  {toml_value(layer[0] if len(layer) == 1 else layer, inline=True)},")
     lines.append("]")
+    if proposal.interfaces:
+        lines += [
+            "",
+            "# Interfaces: the modules of each component that other components use today; other",
+            "# code may use only these (the interface rule). Narrow them to what should be public.",
+        ]
+        for name, exposed in sorted(proposal.interfaces.items()):
+            lines += [
+                "",
+                "[[tool.depcheck.interfaces]]",
+                f"component = {toml_value(name)}",
+                f"expose = {toml_value(exposed)}",
+            ]
     if proposal.presets:
         lines.append("")
         body = ["[tool.depcheck.events]",

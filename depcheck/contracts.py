@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from depcheck.config import Config, Contract
+from depcheck.config.settings import matches_expression
 from depcheck.filters.ignores import Ignores, run_filtered, unmatched_ignores
 from depcheck.graph import DependencyGraph
 from depcheck.model import Violation, matches
@@ -70,8 +71,36 @@ def _layer_stacks(contract: Contract, modules: Sequence[str]) -> list[Stack]:
 Run = tuple[Rule, Any, str]  # rule, its settings, package the view is limited to ("" = all)
 
 
+def _expand(names: tuple[str, ...], modules: Sequence[str]) -> tuple[str, ...]:
+    """Each module expression (``pkg.*``, ``pkg.**``) replaced by the modules it matches, as
+    import-linter resolves them (exactly: ``*`` is one name); a plain name, or an expression that
+    matches no analysed module (a third-party ``django.*``), is kept as written."""
+    result: list[str] = []
+    for name in names:
+        found = [m for m in modules if matches_expression(m, name)] if "*" in name else []
+        result.extend(found or [name])
+    return tuple(dict.fromkeys(result))
+
+
+def resolved(contract: Contract, modules: Sequence[str]) -> Contract:
+    """The contract with its module expressions resolved against the project's modules."""
+    def expand(names: tuple[str, ...]) -> tuple[str, ...]:
+        return _expand(names, modules)
+
+    rules = tuple(
+        dataclasses.replace(rule, sources=expand(rule.sources), targets=expand(rule.targets))
+        for rule in contract.forbidden
+    )
+    return dataclasses.replace(
+        contract, modules=expand(contract.modules), containers=expand(contract.containers),
+        children_of=expand(contract.children_of), skip=expand(contract.skip),
+        allowed=expand(contract.allowed), forbidden=rules,
+    )
+
+
 def _runs(contract: Contract, config: Config, modules: Sequence[str]) -> list[Run]:
     """The rule runs a contract is checked with."""
+    contract = resolved(contract, modules)
     if contract.type == "layers":
         runs: list[Run] = []
         for _, layers, open_layers in _layer_stacks(contract, modules):
@@ -95,18 +124,25 @@ def _runs(contract: Contract, config: Config, modules: Sequence[str]) -> list[Ru
     defaults = CycleSettings(packages=config.packages, max_cycles=config.max_cycles)
     if contract.modules:
         runs.append((cycle.RULE, dataclasses.replace(defaults, acyclic=contract.modules), ""))
-    for package in contract.children_of:
-        # Siblings are judged on the imports between them only (as import-linter's
-        # acyclic_siblings does), not through modules outside their parent.
-        level = [package]
-        for _ in range(contract.depth):
-            following = []
-            for parent in level:
-                siblings = _children(parent, modules)
-                if len(siblings) > 1:
-                    runs.append((cycle.RULE, dataclasses.replace(defaults, acyclic=tuple(siblings)), parent))
-                following.extend(c for c in siblings if not any(matches(c, s) for s in contract.skip))
-            level = following
+    # Siblings are judged on the imports between them only (as import-linter's acyclic_siblings
+    # does), not through modules outside their parent; the packages in ``skip`` are not descended
+    # into (their children are not checked; they still count as siblings). Each package is checked
+    # once, however many ancestors (``pkg`` and ``pkg.*``) reach it.
+    remaining: dict[str, int] = {}
+    level = [(package, contract.depth) for package in contract.children_of]
+    while level:
+        following = []
+        for parent, depth in level:
+            if remaining.get(parent, 0) >= depth:
+                continue
+            first = parent not in remaining
+            remaining[parent] = depth
+            siblings = _children(parent, modules)
+            if first and len(siblings) > 1:
+                runs.append((cycle.RULE, dataclasses.replace(defaults, acyclic=tuple(siblings)), parent))
+            if depth > 1:
+                following.extend((c, depth - 1) for c in siblings if c not in contract.skip)
+        level = following
     return runs
 
 

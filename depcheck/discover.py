@@ -88,7 +88,8 @@ def _scan(directory: str) -> list[Entry]:
                 if is_dir:
                     if not name.isidentifier() or name == "__pycache__" or entry.is_symlink():
                         continue
-                elif not name.endswith(".py") or len(name) == 3 or name.startswith("."):
+                elif not (name.endswith(".py") and len(name) > 3 or name.endswith(".pyi") and len(name) > 4) \
+                        or name.startswith("."):
                     continue
                 entries.append((name, is_dir, entry.is_symlink()))
     except OSError:
@@ -140,6 +141,9 @@ def discover(config: Config, listings: Optional[Listings] = None) -> Project:
     for package in config.packages:
         rel_parts = package.split(".")
         outside = []
+        # As Python's import system finds it: the first root's regular package or module, else every
+        # root's namespace portion (a directory without __init__.py) of the name, merged.
+        portions = []
         for source_root in roots:
             directory = source_root.joinpath(*rel_parts)
             single = directory.with_suffix(".py")
@@ -150,7 +154,8 @@ def discover(config: Config, listings: Optional[Listings] = None) -> Project:
                 except ValueError:
                     outside.append(existing.as_posix())
                 continue
-            if directory.is_dir() and _inside(directory, root):
+            inits = (directory / "__init__.py", directory / "__init__.pyi")
+            if directory.is_dir() and _inside(directory, root) and any(p.is_file() for p in inits):
                 _walk_package(directory, package, root, config.exclude, found, notes, listings or Listings())
                 break
             if single.is_file() and _inside(single, root):
@@ -158,7 +163,13 @@ def discover(config: Config, listings: Optional[Listings] = None) -> Project:
                 if not _excluded(rel, config.exclude):
                     found[package] = SourceFile(package, rel, False)
                 break
+            if directory.is_dir() and _inside(directory, root):
+                portions.append(directory)
         else:
+            for directory in portions:
+                _walk_package(directory, package, root, config.exclude, found, notes, listings or Listings())
+            if portions:
+                continue
             if outside:
                 problems.append(
                     f"{config.where(('packages',))}: package '{package}' at {outside[0]} is a symlink "
@@ -216,6 +227,8 @@ def _walk_package(
     if not _inside(top, root):
         return
     top_rel = top.resolve().relative_to(root).as_posix()
+    # A stub (``extension.pyi``) with no module file of its name is the module: a compiled
+    # extension's interface, which imports name and type checkers and tach read (grimp does not).
     # A directory without __init__.py is a namespace portion, also inside a regular package:
     # Python imports ``flask.sansio.app`` from flask/sansio/app.py, so it is analysed (grimp
     # leaves such folders out; tests/test_grimp_parity.py compares everything else).
@@ -240,7 +253,8 @@ def _walk_package(
             # A file whose name is not an identifier ("unicode10-0-0.py") cannot be
             # named by an import statement, but importlib loads such files and
             # their own imports are real dependencies, so they are modules too.
-            stem = name[:-3]
+            stub = name.endswith(".pyi")
+            stem = name[:-4] if stub else name[:-3]
             rel = f"{rel_root}/{name}" if rel_root != "." else name
             if _excluded(rel, exclude):
                 continue
@@ -252,6 +266,10 @@ def _walk_package(
             is_package = stem == "__init__"
             module = prefix if is_package else f"{prefix}.{stem}"
             existing = found.get(module)
+            if stub and existing is not None:
+                continue  # a stub beside its module (listed first: "x.py" < "x.pyi") describes it
+            if existing is not None and existing.path.endswith(".pyi"):
+                existing = None  # a package directory's module replaces a stub of the same name
             if existing is not None:
                 # A package directory wins over a same-named module file, as in Python.
                 keep, drop = (existing, rel) if existing.is_package else (None, existing.path)

@@ -41,6 +41,7 @@ Keep = Callable[[Evidence], bool]
 class Resolved:
     target: str
     external: bool
+    names: tuple[str, ...] = ()  # a from-import's names that are no module of their own
 
 
 def relative_base(module: SourceFile, fact: ImportFact) -> Optional[str]:
@@ -80,19 +81,22 @@ class Resolver:
         base = relative_base(module, fact)
         if base is None or not base:
             return []
+        names: dict[str, list[str]] = {}  # candidate -> the names imported from it
         if not fact.is_from:
-            candidates = [base]
+            names[base] = []
         else:
-            candidates = []
             for name in fact.names:
                 full = f"{base}.{name}"
-                candidates.append(full if name != "*" and full in self.modules else base)
+                if name != "*" and full in self.modules:
+                    names.setdefault(full, [])
+                else:
+                    names.setdefault(base, []).append(name)
         result: list[Resolved] = []
-        for candidate in dict.fromkeys(candidates):
+        for candidate, imported in names.items():
             if self.is_internal(candidate):
                 target = self.nearest(candidate)
                 if target is not None and target != module.module:
-                    result.append(Resolved(target, False))
+                    result.append(Resolved(target, False, tuple(imported)))
             else:
                 result.append(Resolved(base if fact.is_from else candidate, True))
         return result
@@ -233,7 +237,8 @@ def build_graph(
                 continue
             for resolved in resolver.resolve(source, fact):
                 evidence = Evidence(
-                    source.path, fact.line, fact.column, name, resolved.target, "import", fact.text
+                    source.path, fact.line, fact.column, name, resolved.target, "import", fact.text,
+                    names=",".join(resolved.names),
                 )
                 if resolved.external:
                     external.setdefault(name, []).append(evidence)
@@ -377,7 +382,7 @@ class UseLinker(Names):
                 if use.import_line in hidden:
                     continue
                 name: Optional[str] = use.name
-                import_target = ""
+                import_target = written = ""
                 if use.kind == "django-model":
                     where = self.model_target(use.name)
                 else:
@@ -385,6 +390,7 @@ class UseLinker(Names):
                     if not name:
                         continue
                     if use.import_line:
+                        written = name
                         canonical, topic = self.canonical(name)
                         if not topic and self.resolver.is_internal(canonical):
                             name = canonical
@@ -400,6 +406,7 @@ class UseLinker(Names):
                 found.append((Evidence(
                     source.path, use.line, use.column, module, where[0], use.kind, use.text,
                     name=name, import_line=use.import_line, import_target=import_target,
+                    written=written,
                 ), where[1]))
         return found
 

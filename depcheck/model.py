@@ -229,6 +229,12 @@ class Evidence:
     name: Optional[str] = None
     import_line: int = 0
     import_target: str = ""
+    # The name as the code spells it, before re-exports are followed (``shop.orders.api.create_order``
+    # when ``name`` is where it is defined): which module it is reached through.
+    written: str = ""
+    # A from-import's names that are no module of their own, comma-separated (``from a import b, c``:
+    # "b,c"); a string, not a tuple, so that the cache keeps an Evidence all-scalar (shared once).
+    names: str = ""
 
     def to_json(self) -> dict:
         data = {

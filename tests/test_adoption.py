@@ -120,6 +120,30 @@ def test_init_writes_a_layering_that_passes_check_and_keeps_the_users_file(tmp_p
     assert code == 0 and document["violations"] == []
 
 
+def test_init_proposes_each_components_interface_from_what_others_use(tmp_path):
+    files = dict(CYCLIC)
+    files["app/models/internal.py"] = "def helper(): ...\n"
+    files["app/models/queries.py"] = "def find(): ...\n"
+    files["app/api/views.py"] = "import app.models.queries\n\n\ndef view():\n    app.models.queries.find()\n"
+    files["app/api/io.py"] = "import app\n\n\ndef dump():\n    app.models.extra.Model\n"
+    write_project(tmp_path, files)
+    code, _, err = run("init", str(tmp_path))
+    assert code == 0, err
+    config = tomllib.loads((tmp_path / "pyproject.toml").read_text())["tool"]["depcheck"]
+    # models.internal is used by nobody outside: it is left out; services (one module) needs no
+    # table; api's package is what services imports, not its views.
+    assert config["interfaces"] == [
+        {"component": "app.api", "expose": ["app.api"]},
+        {"component": "app.models", "expose": ["app.models", "app.models.extra", "app.models.queries"]},
+    ]
+    code, document = run_json(tmp_path)
+    assert code == 0 and document["violations"] == [], document
+    # The interface is enforced from now on.
+    (tmp_path / "app/services/late.py").write_text("from app.models.internal import helper\n")
+    code, document = run_json(tmp_path)
+    assert [v["rule"] for v in document["violations"]] == ["interface"]
+
+
 def test_init_refuses_to_overwrite_without_force_and_replaces_with_it(tmp_path):
     write_project(tmp_path, CYCLIC)
     assert run("init", str(tmp_path))[0] == 0
@@ -456,7 +480,11 @@ def test_migrate_tach(tmp_path):
     })
     code, out, err = run("migrate", "--from", "tach", str(root / "tach.toml"))
     assert code == 0
-    assert "interfaces" in err and "exact" in err and "deprecated" in err
+    assert "exact" in err and "deprecated" in err
+    migrated = tomllib.loads(out)["tool"]["depcheck"]
+    # tach's expose regexes are fully matched member paths: "models.*" is the glob "models*".
+    assert migrated["interfaces"] == [{"component": "shop.core", "expose": ["shop.core.models*"]}]
+    assert migrated["type_checking_imports"] is False  # tach's default
     (root / "pyproject.toml").write_text(out)
     found = by_contract(run_json(root)[1])
     # core -> ui (legacy) breaks the layers and core's empty depends_on, and closes a cycle;
@@ -523,15 +551,6 @@ def test_explain_exit_codes(tmp_path):
     assert code == 1 and "does not depend on" in out
     code, _, err = run("explain", "app.nope", "app.a", str(root))
     assert code == 2 and "app.nope" in err
-
-
-def test_migrate_notes_that_wildcards_match_more_in_depcheck(tmp_path):
-    (tmp_path / ".importlinter").write_text(
-        "[importlinter]\nroot_package = shop\n[importlinter:contract:1]\nname = F\ntype = forbidden\n"
-        "source_modules = shop.*.views\nforbidden_modules = shop.core\n"
-    )
-    code, out, err = run("migrate", "--from", "import-linter", str(tmp_path / ".importlinter"))
-    assert code == 0 and "wildcard" in err and "# note: a '*'" in out
 
 
 def test_exhaustive_layers_flag_children_of_a_container_in_no_layer(project):

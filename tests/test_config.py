@@ -181,7 +181,7 @@ def test_an_exception_naming_a_rule_that_judges_no_dependency_exits_2(tmp_path, 
     code, err = check(tmp_path, capsys, config)
     assert code == 2
     assert ("pyproject.toml:7: tool.depcheck.exceptions[0].rules: expected a list drawn from layer, "
-            "independence, forbidden, cycle (the rules that judge dependencies), got 'parse-error', 'layr'") in err
+            "independence, forbidden, interface, cycle (the rules that judge dependencies), got 'parse-error', 'layr'") in err
 
 
 def test_a_source_root_that_is_no_directory_exits_2(tmp_path, capsys):

@@ -34,6 +34,32 @@ def test_package_directory_wins_over_a_same_named_module(tmp_path):
     assert doc["summary"]["files"] == 2
 
 
+def test_a_stub_without_its_module_is_a_module_and_a_stub_beside_one_is_not(tmp_path):
+    write_project(tmp_path, {
+        "pyproject.toml": CONFIG, "app/__init__.py": "", "app/__init__.pyi": "",
+        "app/extension.pyi": "def run() -> None: ...\n",  # a compiled extension's stub
+        "app/plain.py": "from app.extension import run\n", "app/plain.pyi": "",
+        "app/pkg.pyi": "", "app/pkg/__init__.py": "",
+    })
+    assert sorted(modules(tmp_path)) == ["app", "app.extension", "app.pkg", "app.plain"]
+    code, doc = run_json(tmp_path)
+    assert code == 0 and doc["summary"]["notes"] == []  # a package beside its stub is no shadowing
+    graph = json.loads(cli_out(["graph", str(tmp_path)]))
+    # The import lands on the stub's module, not on the package above it.
+    assert [(e["from"], e["to"]) for e in graph["edges"]] == [("app.plain", "app.extension")]
+
+
+def test_namespace_portions_merge_across_source_roots_and_a_regular_package_shadows(tmp_path):
+    config = '[tool.depcheck]\npackages = ["myorg", "app"]\nsource_roots = ["a/src", "b/src", "c/src"]\n'
+    write_project(tmp_path, {
+        "pyproject.toml": config,
+        "a/src/myorg/pack_a/__init__.py": "", "b/src/myorg/pack_b/__init__.py": "import myorg.pack_a\n",
+        "a/src/app/__init__.py": "", "a/src/app/x.py": "",
+        "c/src/app/__init__.py": "", "c/src/app/shadowed.py": "",  # Python never imports this one
+    })
+    assert sorted(modules(tmp_path)) == ["app", "app.x", "myorg.pack_a", "myorg.pack_b"]
+
+
 def test_folders_without_init_inside_a_package_are_namespace_portions(tmp_path):
     # Python imports app.sansio.core from app/sansio/core.py (flask ships such a folder): a module.
     write_project(tmp_path, {

@@ -2,7 +2,11 @@
 
 Known, deliberate difference: grimp keeps a module's import of itself
 (``rich.box`` imports ``rich.box`` in its ``__main__`` block); depcheck drops
-self-loops, which cannot break an architecture. Everything else must match:
+self-loops, which cannot break an architecture. A stub with no module file of its name
+(``extension.pyi`` of a compiled extension) is a module for depcheck, as for type checkers
+and tach, and not for grimp; none of the packages compared here has one (their graphs would
+differ by those modules and the imports that land on them instead of their package).
+Everything else must match:
 the same modules (including importlib-loaded files such as
 ``rich/_unicode_data/unicode10-0-0.py``, and excluding folders without
 ``__init__.py`` inside a regular package) and the same edges.

@@ -8,7 +8,7 @@ was expected.
 - source.py: where each key is written (a source map built at parse time)
 - fields.py: the reusable field parsers and the problem collector
 - schema.py: the top-level keys, once; layers.py, dependencies.py, events.py,
-  uses.py, contracts.py: the tables below them
+  uses.py, contracts.py, interfaces.py: the tables below them
 - settings.py: the frozen result
 - validate.py: what only the project can tell (names that match no module)
 """
@@ -34,13 +34,15 @@ from depcheck.config.settings import (
     EventDeclaration,
     EventSettings,
     ForbiddenRule,
+    Interface,
     OwnerRule,
 )
 from depcheck.config.source import SourceMap
 
 __all__ = [
     "CONFIG_FILES", "AcceptedDependency", "Config", "ConfigError", "Contract", "EventDeclaration",
-    "EventSettings", "ForbiddenRule", "OwnerRule", "display", "find_config", "load_config", "parse_config",
+    "EventSettings", "ForbiddenRule", "Interface", "OwnerRule", "display", "find_config", "load_config",
+    "parse_config",
 ]
 
 CONFIG_FILES = ("depcheck.toml", "pyproject.toml")

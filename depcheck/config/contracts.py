@@ -16,7 +16,7 @@ from depcheck.config.fields import (
     Reader,
     describe,
     flag,
-    module_names,
+    module_expressions,
     positive_int,
     unknown_keys,
 )
@@ -32,11 +32,13 @@ Fields = dict[str, Any]
 
 
 def _names(reader: Reader, table: dict, path: Path_, name: str, *, required: bool = False) -> tuple[str, ...]:
+    """Module names or import-linter module expressions (``pkg.*``: each child; ``pkg.**``: each
+    descendant), which contracts.py resolves against the project's modules."""
     if name not in table:
         if required:
             reader.problem((*path, name), "required: a list of module names")
         return ()
-    return module_names(reader, table[name], (*path, name))
+    return module_expressions(reader, table[name], (*path, name))
 
 
 def _layers(reader: Reader, table: dict, path: Path_) -> Fields:
@@ -56,7 +58,7 @@ def _independence(reader: Reader, table: dict, path: Path_) -> Fields:
 
 
 def _forbidden(reader: Reader, table: dict, path: Path_) -> Fields:
-    rule = forbidden_rule(reader, table, path, f"contracts[{path[-1]}]")
+    rule = forbidden_rule(reader, table, path, f"contracts[{path[-1]}]", expressions=True)
     return {"forbidden": (rule,) if rule else ()}
 
 

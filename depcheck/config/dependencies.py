@@ -5,7 +5,17 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
-from depcheck.config.fields import Path_, Reader, describe, flag, misspelled, module_names, tables, text
+from depcheck.config.fields import (
+    Path_,
+    Reader,
+    describe,
+    flag,
+    misspelled,
+    module_expressions,
+    module_names,
+    tables,
+    text,
+)
 from depcheck.config.settings import AcceptedDependency, ForbiddenRule
 
 FORBIDDEN_KEYS = ("from", "to", "reason", "indirect")
@@ -14,22 +24,25 @@ EXCEPTION_KEYS = ("from", "to", "reason", "rules")
 _GLOB_RE = re.compile(r"^[\w.*?\[\]!-]+$")
 
 
-def _targets(reader: Reader, table: dict, path: Path_, name: str) -> tuple[str, ...]:
+def _targets(reader: Reader, table: dict, path: Path_, name: str, expressions: bool) -> tuple[str, ...]:
     value = table.get(name)
     if value is None and misspelled(table, name, FORBIDDEN_KEYS):
         return ()
     if isinstance(value, list) and not value or value is None:
         reader.problem((*path, name), f"expected a module name or a list of them, got {describe(value)}")
         return ()
-    return module_names(reader, value, (*path, name), expected="a module name or a list of them")
+    parse = module_expressions if expressions else module_names
+    return parse(reader, value, (*path, name), expected="a module name or a list of them")
 
 
-def forbidden_rule(reader: Reader, table: dict, path: Path_, where: str) -> Optional[ForbiddenRule]:
-    """One forbidden rule, from a ``[[forbidden]]`` table or a forbidden contract."""
+def forbidden_rule(reader: Reader, table: dict, path: Path_, where: str,
+                   expressions: bool = False) -> Optional[ForbiddenRule]:
+    """One forbidden rule, from a ``[[forbidden]]`` table or a forbidden contract (whose names may
+    be import-linter module expressions)."""
     reason = text(reader, table.get("reason", ""), (*path, "reason"))
     indirect = flag(reader, table.get("indirect", True), (*path, "indirect"), True)
-    sources = _targets(reader, table, path, "from")
-    targets = _targets(reader, table, path, "to")
+    sources = _targets(reader, table, path, "from", expressions)
+    targets = _targets(reader, table, path, "to", expressions)
     if not (sources and targets):
         return None
     return ForbiddenRule(sources, targets, reason, indirect, where, reader.line(path) or 1)

@@ -134,6 +134,33 @@ def module_names(reader: Reader, value: Any, path: Path_, *, allow_string: bool 
     return tuple(name for v in value if (name := module_name(reader, v, path)))
 
 
+# import-linter's module expressions: names whose parts may be ``*`` (one name) or ``**`` (one or more).
+_EXPRESSION_RE = re.compile(r"^(\*\*|[A-Za-z_*][\w*]*)(\.(\*\*|[A-Za-z_*][\w*]*))*$")
+
+
+def module_expressions(reader: Reader, value: Any, path: Path_, *,
+                       expected: str = "a list of module names") -> tuple[str, ...]:
+    """Module names, or expressions of them (``pkg.*``, ``pkg.**.api``) where a contract takes them."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        reader.problem(path, f"expected {expected}, got {describe(value)}")
+        return ()
+    names = []
+    for raw in value:
+        if "*" not in raw:
+            name = module_name(reader, raw, path)
+        elif _EXPRESSION_RE.match(raw.strip()) and "***" not in raw:
+            name = raw.strip()
+        else:
+            reader.problem(path, f"expected a module name or expression like 'shop.*' or 'shop.**.api', "
+                           f"got {raw!r}")
+            name = None
+        if name:
+            names.append(name)
+    return tuple(names)
+
+
 def flag(reader: Reader, value: Any, path: Path_, default: bool) -> bool:
     if not isinstance(value, bool):
         reader.problem(path, f"expected true or false, got {describe(value)}")

@@ -31,6 +31,7 @@ from depcheck.config.fields import (
     strings,
     unknown_keys,
 )
+from depcheck.config.interfaces import parse_interfaces
 from depcheck.config.layers import parse_layers
 from depcheck.config.settings import Config
 from depcheck.config.uses import parse_dynamic, parse_uses
@@ -100,6 +101,8 @@ TOP_LEVEL: dict[str, Key] = {
     "max_cycles": Key("a positive integer", _one("max_cycles", lambda r, v, p: positive_int(r, v, p, 20))),
     "contracts": Key("array of [[contracts]] tables with 'name', 'type' and the type's keys",
                      _one("contracts", parse_contracts)),
+    "interfaces": Key("array of [[interfaces]] tables with 'component' and 'expose'",
+                      _one("interfaces", parse_interfaces)),
     "events": Key("a table with 'presets', 'owners', 'patterns' and 'declare'", _one("events", parse_events)),
     "uses": Key("true or false", _one("uses", parse_uses)),
     "dynamic": Key("a table with 'imports', 'loaders', 'django_models' and 'app_labels'", _dynamic),

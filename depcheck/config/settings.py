@@ -51,11 +51,12 @@ class AcceptedDependency:
 
     def covers(self, source: str, target: str) -> bool:
         if self.exact:
-            return _exact_match(source, self.source) and _exact_match(target, self.target)
+            return matches_expression(source, self.source) and matches_expression(target, self.target)
         return matches(source, self.source) and matches(target, self.target)
 
 
-def _exact_match(module: str, pattern: str) -> bool:
+def matches_expression(module: str, pattern: str) -> bool:
+    """import-linter's module expressions: the exact module, ``*`` one name, ``**`` one or more."""
     if "*" not in pattern:
         return module == pattern
     parts = []
@@ -65,6 +66,16 @@ def _exact_match(module: str, pattern: str) -> bool:
         else:
             parts.append("[^.]*".join(re.escape(piece) for piece in part.split("*")))
     return re.fullmatch(r"\.".join(parts), module) is not None
+
+
+@dataclass(frozen=True)
+class Interface:
+    """``[[interfaces]]``: code outside ``component`` may use only what ``expose`` matches."""
+
+    component: str
+    expose: tuple[str, ...]  # modules, ``module.name``s or globs of them, full names
+    where: str = "interfaces"
+    line: int = 1
 
 
 @dataclass(frozen=True)
@@ -151,6 +162,7 @@ class Config:
     open_layers: frozenset[int] = frozenset()  # layers whose siblings may depend on each other
     optional_layers: frozenset[str] = frozenset()  # layer entries that may match no module
     contracts: tuple[Contract, ...] = ()  # named rule sets, checked besides the keys above
+    interfaces: tuple[Interface, ...] = ()  # components other code may use only through what they expose
     events: EventSettings = EventSettings()
     uses: UseSettings = UseSettings()  # its ``packages`` are filled from ``packages``
     app_labels: tuple[tuple[str, str], ...] = ()  # (Django app label, package), for django-model loads

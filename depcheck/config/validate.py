@@ -48,6 +48,7 @@ def check_names(
     prefixes = {
         ".".join(parts[:i]) for parts in (m.split(".") for m in names) for i in range(1, len(parts) + 1)
     }
+    known_modules = set(names)
     packages = ", ".join(config.packages)
     problems: list[str] = []
 
@@ -82,6 +83,20 @@ def check_names(
             check(("events", "owners", owner.event), owner.owner)
     for declaration in config.events.declarations:
         check(("events", "declare", declaration.module), declaration.module)
+    for index, interface in enumerate(config.interfaces):
+        check(("interfaces", index, "component"), interface.component)
+        for position, name in enumerate(interface.expose):
+            # ``module.name``: a name its module defines, which only the module's source tells.
+            # ``module.name``: a name its module defines, which only the module's source tells; an
+            # entry that is no module but reads like one (a typo) is still reported.
+            # A glob of names (``tach.show.generate_*``) is checked for its module only.
+            parent, _, last = name.rpartition(".")
+            is_name = parent in known_modules
+            glob = any(ch in last for ch in "*?[")
+            siblings = [m.rpartition(".")[2] for m in names if m.rpartition(".")[0] == parent]
+            if not is_name or not glob and not exists(name) and difflib.get_close_matches(
+                    last, siblings, n=1, cutoff=0.8):
+                check(("interfaces", index, "expose", position), name)
     for index, contract in enumerate(config.contracts):
         for key, name in _contract_names(contract, names):
             check(("contracts", index, key), name, f" (contract '{contract.name}')")

@@ -34,6 +34,7 @@ class AllowedSettings:
 def check(view: GraphView, settings: AllowedSettings) -> Findings:
     components = Components(settings.modules)
     allowed = dict(settings.depends_on)
+    listed = frozenset(settings.modules)
     findings = Findings()
     for module in view.modules:
         mine = components.of(module)
@@ -43,7 +44,9 @@ def check(view: GraphView, settings: AllowedSettings) -> Findings:
             theirs = components.of(target)
             if theirs is None or theirs == mine or any(matches(theirs, u) for u in settings.utility):
                 continue
-            if not any(matches(theirs, a) for a in allowed[mine]):
+            # A listed component is a unit: naming it allows it, not the listed components inside it
+            # (tach's modules: ``tach`` is not ``tach.cli``); a package no module lists allows all inside.
+            if not any(theirs == a or a not in listed and matches(theirs, a) for a in allowed[mine]):
                 findings.violations.append(direct_violation(
                     module, target, evidence,
                     f"{mine} may depend only on {', '.join(allowed[mine]) or 'nothing listed'}",

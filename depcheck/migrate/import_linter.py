@@ -1,20 +1,14 @@
-"""Translate import-linter contracts and tach.toml into depcheck config text.
+"""import-linter contracts (setup.cfg, .importlinter, pyproject.toml) as depcheck contracts.
 
-The result is TOML meant to be pasted (or appended) into pyproject.toml. Each
-import-linter contract becomes one ``[[tool.depcheck.contracts]]`` table with
-the same name, so ``depcheck check --format json`` can be compared contract by
-contract with ``lint-imports``. Whatever has no equivalent is not dropped
-silently: it is listed in :attr:`Migration.dropped` and written into the
-output as a comment next to the contract it belongs to.
+Each contract becomes one ``[[tool.depcheck.contracts]]`` table with the same name, so
+``depcheck check --format json`` can be compared contract by contract with ``lint-imports``.
 """
 
 from __future__ import annotations
 
 import configparser
-import json
 import re
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
@@ -23,50 +17,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python < 3.11 only
     import tomli as tomllib
 
-
-class MigrationError(Exception):
-    """The source config cannot be read; the message is one actionable line."""
-
-
-@dataclass
-class Migration:
-    source: str  # the file read
-    tables: list[str] = field(default_factory=list)  # TOML chunks, in order
-    dropped: list[str] = field(default_factory=list)  # "what: why" for each thing not migrated
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.tables)
-
-
-def toml_value(value: Any, *, inline: bool = False) -> str:
-    """TOML for strings, bools, ints and (nested) lists of them; JSON's escapes are valid TOML."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, dict):
-        # Inline tables must fit on one line (TOML 1.0).
-        pairs = (f"{toml_key(k)} = {toml_value(v, inline=True)}" for k, v in value.items())
-        return "{ " + ", ".join(pairs) + " }"
-    items = [toml_value(v, inline=True) for v in value]
-    one_line = "[" + ", ".join(items) + "]"
-    if inline or len(one_line) <= 88:
-        return one_line
-    return "[\n" + "".join(f"  {item},\n" for item in items) + "]"
-
-
-def toml_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
-
-
-def _comment(text: str) -> str:
-    return "\n".join(f"# {line}".rstrip() for line in text.splitlines())
-
-
-# --------------------------------------------------------------------------- import-linter
+from depcheck.migrate.common import Migration, MigrationError, comment, toml_key, toml_value
 
 IMPORT_LINTER_FILES = ("setup.cfg", ".importlinter", "pyproject.toml")
 
@@ -75,7 +26,7 @@ def _ini_list(value: str) -> list[str]:
     return [line.strip() for line in value.splitlines() if line.strip() and not line.strip().startswith("#")]
 
 
-def _read_import_linter(path: Path) -> tuple[dict, list[tuple[str, dict]]]:
+def read_import_linter(path: Path) -> tuple[dict, list[tuple[str, dict]]]:
     """(top-level options, [(contract id, options)]) from an INI or TOML file; lists are lists."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -240,15 +191,10 @@ def _contract_table(contract_id: str, options: dict, migration: Migration) -> No
     else:
         drop(f"type = {kind!r}", "a custom or unknown contract type: depcheck cannot run its code "
              "(it never imports the analysed project or its plugins)")
-        migration.tables.append(_comment(f"contract {name!r} (type {kind!r}) not migrated") + "\n")
+        migration.tables.append(comment(f"contract {name!r} (type {kind!r}) not migrated") + "\n")
         return
-    expressions = [v for key in ("modules", "source_modules", "forbidden_modules", "protected_modules",
-                                 "allowed_importers", "containers") for v in _as_list(options.get(key))]
-    if any("*" in v for v in expressions):
-        notes.append("note: a '*' in a depcheck module pattern also matches dots (one or more names), "
-                     "import-linter's matches exactly one name")
-        migration.dropped.append(f"contract {name!r}: wildcard module expressions: depcheck's '*' "
-                                 "also matches dots")
+    # Module expressions (``pkg.*``, ``pkg.**``) are copied as written: a contract resolves them
+    # against the project's modules as import-linter does (``*`` is exactly one name).
     ignores = _as_list(options.get("ignore_imports"))
     if ignores:
         table["ignore_imports"] = ignores
@@ -259,31 +205,36 @@ def _contract_table(contract_id: str, options: dict, migration: Migration) -> No
             migration.dropped.append(f"contract {name!r}: {key}: {reason}")
         else:
             drop(key, reason)
-    lines = [_comment(note) for note in notes]
+    lines = [comment(note) for note in notes]
     lines.append("[[tool.depcheck.contracts]]")
     lines.extend(f"{toml_key(k)} = {toml_value(v)}" for k, v in table.items())
     migration.tables.append("\n".join(lines) + "\n")
 
 
 def from_import_linter(path: Path) -> Migration:
-    top, contracts = _read_import_linter(path)
+    top, contracts = read_import_linter(path)
     migration = Migration(str(path))
     packages = _as_list(top.get("root_packages")) or _as_list(top.get("root_package"))
     if not packages:
         raise MigrationError(f"{path}: importlinter: no root_package or root_packages")
     header = [
-        _comment(f"Migrated from import-linter ({path.name}) by `depcheck migrate`."),
+        comment(f"Migrated from import-linter ({path.name}) by `depcheck migrate`."),
         "[tool.depcheck]",
         f"packages = {toml_value(packages)}",
         "# import-linter checks only its contracts: no implicit cycle check between subpackages.",
         "acyclic = []",
+        "# import-linter follows import statements only, so uses are off: the contracts then report",
+        "# exactly lint-imports' pairs. Delete this line (uses default to true) to also count uses of",
+        "# imported names: a call through a re-export lands on the module that defines the name, and",
+        "# dotted access (`import shop` then `shop.orders.api.f()`) on shop.orders.api.",
+        "uses = false",
     ]
     if _as_bool(top.get("exclude_type_checking_imports"), False):
         header.append("type_checking_imports = false")
     for key in sorted(set(top) - {"root_package", "root_packages", "exclude_type_checking_imports",
                                   "include_external_packages"}):
         migration.dropped.append(f"[importlinter] {key}: no depcheck equivalent")
-        header.append(_comment(f"not migrated: {key} = {top[key]!r}: no depcheck equivalent"))
+        header.append(comment(f"not migrated: {key} = {top[key]!r}: no depcheck equivalent"))
     migration.tables.append("\n".join(header) + "\n")
     if not contracts:
         migration.dropped.append("no contracts found")
@@ -292,128 +243,3 @@ def from_import_linter(path: Path) -> Migration:
     return migration
 
 
-# --------------------------------------------------------------------------- tach
-
-
-def _tach_paths(module: dict) -> list[str]:
-    paths = module.get("paths") or ([module["path"]] if "path" in module else [])
-    return [str(p) for p in paths]
-
-
-def from_tach(path: Path) -> Migration:
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise MigrationError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise MigrationError(f"{path}: invalid TOML: {exc}") from None
-    migration = Migration(str(path))
-    modules_raw = document.get("modules", [])
-    if not isinstance(modules_raw, list) or not modules_raw:
-        raise MigrationError(f"{path}: no [[modules]] tables")
-    modules: list[tuple[str, dict]] = []
-    for table in modules_raw:
-        for module_path in _tach_paths(table):
-            if module_path == "<root>":
-                migration.dropped.append("module <root>: depcheck has no root module; "
-                                         "code outside the listed modules is unrestricted")
-                continue
-            modules.append((module_path, table))
-    names = [m for m, _ in modules]
-    packages = sorted({m.split(".")[0] for m in names})
-    header = [
-        _comment(f"Migrated from tach ({path.name}) by `depcheck migrate`."),
-        "[tool.depcheck]",
-        f"packages = {toml_value(packages)}",
-        "acyclic = []",
-    ]
-    roots = document.get("source_roots")
-    if roots and roots != ["."]:
-        header.append(f"source_roots = {toml_value(roots)}")
-    if document.get("ignore_type_checking_imports"):
-        header.append("type_checking_imports = false")
-    if document.get("exclude"):
-        header.append(_comment("tach's exclude patterns, check that they are path globs:"))
-        header.append(f"exclude = {toml_value(list(document['exclude']))}")
-
-    def drop(what: str, why: str) -> None:
-        header.append(_comment(f"not migrated: {what}: {why}"))
-        migration.dropped.append(f"{what}: {why}")
-
-    handled = {"modules", "source_roots", "ignore_type_checking_imports", "exclude", "layers",
-               "forbid_circular_dependencies", "interfaces"}
-    for key in sorted(set(document) - handled):
-        drop(key, "no depcheck equivalent")
-    if document.get("interfaces"):
-        drop("interfaces", "depcheck checks which modules depend on which, not which names "
-             "they use; members outside a module's interface are not flagged")
-    migration.tables.append("\n".join(header) + "\n")
-
-    layers = [str(layer) for layer in document.get("layers", [])]
-    layer_of = {m: str(t["layer"]) for m, t in modules if "layer" in t}
-    depends: dict[str, list[str]] = {}
-    utility = [m for m, t in modules if t.get("utility")]
-    for module_path, table in modules:
-        for key in sorted(set(table) - {"path", "paths", "depends_on", "layer", "utility",
-                                        "cannot_depend_on"}):
-            if table.get(key):
-                drop(f"module {module_path}: {key}", "no depcheck equivalent"
-                     + ("; depcheck does not check which names are used" if key in ("strict", "visibility")
-                        else ""))
-        if "depends_on" not in table or table["depends_on"] is None:
-            continue
-        uses = []
-        for dep in table["depends_on"]:
-            dep_path = dep if isinstance(dep, str) else str(dep.get("path", ""))
-            if isinstance(dep, dict) and dep.get("deprecated"):
-                migration.dropped.append(f"module {module_path}: deprecated dependency on {dep_path} "
-                                         "is allowed (depcheck has no 'deprecated' level)")
-            if dep_path and dep_path != "<root>":
-                uses.append(dep_path)
-        # tach: a module may use any module of a lower layer without declaring it.
-        if module_path in layer_of and layer_of[module_path] in layers:
-            mine = layers.index(layer_of[module_path])
-            uses += [m for m, layer in layer_of.items()
-                     if layer in layers and layers.index(layer) > mine and m not in uses]
-        depends[module_path] = uses
-    chunks = []
-    if depends:
-        chunks.append("\n".join([
-            _comment("tach modules: each module with depends_on may import only those modules"),
-            "[[tool.depcheck.contracts]]",
-            'name = "tach: module dependencies"',
-            'type = "allowed"',
-            f"modules = {toml_value(names)}",
-            *([f"utility = {toml_value(utility)}"] if utility else []),
-            "[tool.depcheck.contracts.depends_on]",
-            *(f"{toml_key(m)} = {toml_value(uses)}" for m, uses in depends.items()),
-        ]) + "\n")
-    if layers and layer_of:
-        stack = [{"modules": [m for m, layer in layer_of.items() if layer == name], "independent": False}
-                 for name in layers]
-        stack = [entry for entry in stack if entry["modules"]]
-        chunks.append("\n".join([
-            "[[tool.depcheck.contracts]]",
-            'name = "tach: layers"',
-            'type = "layers"',
-            f"layers = {toml_value(stack)}",
-        ]) + "\n")
-    for module_path, table in modules:
-        if table.get("cannot_depend_on"):
-            chunks.append("\n".join([
-                "[[tool.depcheck.contracts]]",
-                f"name = {toml_value('tach: ' + module_path + ' cannot depend on')}",
-                'type = "forbidden"',
-                f"from = {toml_value(module_path)}",
-                f"to = {toml_value([str(t) for t in table['cannot_depend_on']])}",
-                "indirect = false",
-            ]) + "\n")
-    if document.get("forbid_circular_dependencies"):
-        chunks.append("\n".join([
-            "[[tool.depcheck.contracts]]",
-            'name = "tach: no circular dependencies"',
-            'type = "acyclic"',
-            f"modules = {toml_value(names)}",
-        ]) + "\n")
-    migration.tables.extend(chunks)
-    return migration
