@@ -25,7 +25,6 @@ import dataclasses
 import functools
 import hashlib
 import itertools
-import json
 import operator
 import os
 import sys
@@ -38,10 +37,14 @@ from depcheck import __version__
 from depcheck.discover import RACY_NS, Project
 from depcheck.model import ExtractionSettings, FileFacts, ParseFailure, SourceFile, Violation
 from depcheck.pool import Progress, cpu_count, run_all
+from depcheck.store import MAGIC as _MAGIC  # noqa: F401 - the tests craft cache files
+from depcheck.store import SUM_SIZE as _SUM_SIZE  # noqa: F401
+from depcheck.store import Stat, digest, prepare, stat_key
+from depcheck.store import code_fingerprint as store_fingerprint
+from depcheck.store import read as _read
+from depcheck.store import write as _write
 
 DEFAULT_DIR = ".depcheck_cache"
-_MAGIC = b"depcheck-cache\x01"
-_SUM_SIZE = 16
 # Facts of contents no file had for this many saved runs are dropped.
 _KEEP_GENERATIONS = 8
 # Cache files (of another depcheck version or config) unwritten this long are removed.
@@ -331,11 +334,6 @@ def decode_facts(plain: Any) -> FileFacts:
     return _facts_codec()[1](plain)
 
 
-def digest(plain: Any) -> str:
-    """A stable digest of plain data (repr of tuples/str/int is deterministic)."""
-    return hashlib.blake2b(repr(plain).encode(), digest_size=16).hexdigest()
-
-
 def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
@@ -344,28 +342,8 @@ def content_hash(data: bytes) -> str:
 
 
 def code_fingerprint() -> str:
-    """depcheck's version, and the size and mtime of its own source files.
-
-    The version alone would let an edited checkout (an editable install)
-    reuse results computed by the code before the edit.
-    """
-    return _source_fingerprint(__version__)
-
-
-@functools.lru_cache(maxsize=4)
-def _source_fingerprint(version: str) -> str:
-    package = Path(__file__).parent
-    parts = [version, sys.version]
-    for directory, _, names in sorted(os.walk(package)):
-        for name in sorted(names):
-            if name.endswith(".py"):
-                try:
-                    stat = os.stat(os.path.join(directory, name))
-                except OSError:
-                    continue
-                where = f"{os.path.relpath(directory, package)}/{name}"
-                parts.append(f"{where}:{stat.st_size}:{stat.st_mtime_ns}")
-    return digest(tuple(parts))
+    """depcheck's version, and the size and mtime of its own source files (see store.py)."""
+    return store_fingerprint(__version__)
 
 
 def facts_key(settings: Any) -> str:
@@ -374,65 +352,6 @@ def facts_key(settings: Any) -> str:
 
 
 # --------------------------------------------------------------------------- files
-
-
-def _read(path: Path) -> Optional[Any]:
-    """The plain value stored at ``path``, or None if it is missing or does not check out."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
-        return None
-    head = len(_MAGIC) + _SUM_SIZE
-    if len(data) < head or not data.startswith(_MAGIC):
-        return None
-    payload = data[head:]
-    if hashlib.blake2b(payload, digest_size=_SUM_SIZE).digest() != data[len(_MAGIC) : head]:
-        return None
-    try:
-        return json.loads(payload)
-    except (ValueError, RecursionError):
-        return None
-
-
-def _write(directory: Path, name: str, value: Any) -> None:
-    """Atomically replace ``directory/name``; raises OSError when it cannot."""
-    payload = json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
-    data = _MAGIC + hashlib.blake2b(payload, digest_size=_SUM_SIZE).digest() + payload
-    # A name of our own, not tempfile's: importing tempfile costs more than this whole write.
-    temp = directory / f".{name}.{os.getpid()}.{time.time_ns()}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temp, directory / name)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
-
-
-def prepare(directory: Path) -> None:
-    """Create the cache directory with a .gitignore; raises OSError when it cannot."""
-    directory.mkdir(parents=True, exist_ok=True)
-    ignore = directory / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# created by depcheck; the cache is not for version control\n*\n")
-    tag = directory / "CACHEDIR.TAG"
-    if not tag.exists():
-        tag.write_text(
-            "Signature: 8a477f597d28d172789f06886806bc55\n"
-            "# This file is a cache directory tag created by depcheck.\n"
-        )
-
-
-Stat = tuple[int, int, int, int]  # (mtime_ns, ctime_ns, size, inode)
-
-
-def stat_key(result: os.stat_result) -> Stat:
-    return (result.st_mtime_ns, result.st_ctime_ns, result.st_size, result.st_ino)
 
 
 class FactsCache:

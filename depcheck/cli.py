@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import gc
 import os
 import sys
 import time
@@ -507,6 +508,20 @@ COMMANDS = {
 
 
 def main(argv: Optional[list[str]] = None) -> int:
+    # A run allocates millions of objects that live until it ends and form no reference
+    # cycles (facts, evidence, graph edges): the cyclic collector traversing them again and
+    # again took 21-38% of a large run's CPU and freed nothing. Memory is still freed by
+    # reference counting; whatever cycles a run makes are collected once it returns.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _main(argv)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _main(argv: Optional[list[str]]) -> int:
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)

@@ -11,6 +11,7 @@ from typing import Any, Optional
 
 from depcheck.config import Config, ConfigError
 from depcheck.model import SourceFile
+from depcheck.store import RACY_NS
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class Project:
     root: Path
     files: tuple[SourceFile, ...]  # sorted by module name
     notes: tuple[str, ...] = ()  # things worth telling the user, e.g. shadowed files
+    directories: tuple[str, ...] = ()  # every directory listed, absolute: what an added file changes
 
     @property
     def modules(self) -> frozenset[str]:
@@ -26,10 +28,6 @@ class Project:
 
 Entry = tuple[str, bool, bool]  # (name, is a directory, is a symlink)
 
-# A file or directory changed this recently could change again within its
-# timestamp's resolution without its stat changing ("racy git"): what was read
-# of it is not trusted by stat next time.
-RACY_NS = 3_000_000_000
 
 
 class Listings:
@@ -136,6 +134,7 @@ def discover(config: Config, listings: Optional[Listings] = None) -> Project:
     found: dict[str, SourceFile] = {}
     notes: list[str] = []
     problems: list[str] = []
+    listed: list[str] = []
     for package in config.packages:
         rel_parts = package.split(".")
         outside = []
@@ -150,7 +149,9 @@ def discover(config: Config, listings: Optional[Listings] = None) -> Project:
                     outside.append(existing.as_posix())
                 continue
             if directory.is_dir() and _inside(directory, root):
-                _walk_package(directory, package, root, config.exclude, found, notes, listings or Listings())
+                _walk_package(
+                    directory, package, root, config.exclude, found, notes, listings or Listings(), listed
+                )
                 break
             if single.is_file() and _inside(single, root):
                 rel = single.resolve().relative_to(root).as_posix()
@@ -173,7 +174,7 @@ def discover(config: Config, listings: Optional[Listings] = None) -> Project:
     if problems:
         raise ConfigError(problems)
     files = tuple(sorted(found.values(), key=lambda f: f.module))
-    return Project(root, files, tuple(notes))
+    return Project(root, files, tuple(notes), tuple(listed))
 
 
 def _show(path: Path, root: Path) -> str:
@@ -192,6 +193,7 @@ def _walk_package(
     found: dict[str, SourceFile],
     notes: list[str],
     listings: Listings,
+    listed: list[str],
 ) -> None:
     # Symlinked directories are never descended into, so a link can never lead
     # discovery out of the project root, and every directory below ``top`` is
@@ -206,6 +208,7 @@ def _walk_package(
     stack: list[tuple[str, tuple[str, ...]]] = [(str(top), ())]
     while stack:
         directory, rel_dir = stack.pop()
+        listed.append(directory)
         entries = listings.entries(directory)
         prefix = ".".join((package, *rel_dir))
         rel_root = "/".join((top_rel, *rel_dir)) if top_rel != "." else "/".join(rel_dir) or "."
