@@ -37,14 +37,13 @@ from depcheck import __version__
 from depcheck.discover import RACY_NS, Project
 from depcheck.model import ExtractionSettings, FileFacts, ParseFailure, SourceFile, Violation
 from depcheck.pool import Progress, cpu_count, run_all
+from depcheck.store import DEFAULT_DIR, Stat, digest, prepare, stat_key  # noqa: F401 - DEFAULT_DIR for callers
 from depcheck.store import MAGIC as _MAGIC  # noqa: F401 - the tests craft cache files
 from depcheck.store import SUM_SIZE as _SUM_SIZE  # noqa: F401
-from depcheck.store import Stat, digest, prepare, stat_key
 from depcheck.store import code_fingerprint as store_fingerprint
 from depcheck.store import read as _read
 from depcheck.store import write as _write
 
-DEFAULT_DIR = ".depcheck_cache"
 # Facts of contents no file had for this many saved runs are dropped.
 _KEEP_GENERATIONS = 8
 # Cache files (of another depcheck version or config) unwritten this long are removed.

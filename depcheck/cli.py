@@ -5,25 +5,27 @@ Exit codes: 0 clean (warnings allowed), 1 violations, 2 depcheck could not run.
 
 from __future__ import annotations
 
-import argparse
-import dataclasses
 import gc
 import os
 import sys
 import time
-from pathlib import Path
-from typing import TYPE_CHECKING, Optional, TextIO
 
-from depcheck import __version__
-from depcheck.config import Config, ConfigError, find_config, load_config
-from depcheck.model import DEFAULT_BASELINE
-from depcheck.report import CHECK_FORMATS, EVENT_FORMATS, EXPLAIN_FORMATS, GRAPH_FORMATS
-from depcheck.report.registry import Formats
+# First, and alone: a repeated check answered by the fast lane imports nothing else of
+# depcheck (and none of argparse, pathlib, typing, dataclasses). Everything else is
+# imported where it is used.
+from depcheck import replay
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
+    from pathlib import Path
+    from typing import Optional, TextIO
+
     from depcheck import codemod
+    from depcheck.config import Config
     from depcheck.filters.baseline import Baseline
-    from depcheck.pipeline import Result
+    from depcheck.pipeline import Prepared, Result
+    from depcheck.report.registry import Formats
 
 MAP_FORMAT = "html"  # the graph format `depcheck map` writes
 MAP_FILE = "depcheck-map.html"
@@ -42,6 +44,12 @@ def _format_option(sub: argparse.ArgumentParser, formats: Formats) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse
+
+    from depcheck import __version__
+    from depcheck.model import DEFAULT_BASELINE
+    from depcheck.report import CHECK_FORMATS, EVENT_FORMATS, GRAPH_FORMATS
+
     parser = argparse.ArgumentParser(
         prog="depcheck",
         description="Architecture linter for Python: layers, independence and cycles "
@@ -131,6 +139,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_adoption_commands(commands: argparse._SubParsersAction, common: object) -> None:
+    from depcheck.report import EXPLAIN_FORMATS
+
     init = commands.add_parser(
         "init", help="propose a layering from the code and write it into pyproject.toml"
     )
@@ -161,6 +171,10 @@ def _add_adoption_commands(commands: argparse._SubParsersAction, common: object)
 
 
 def _load(path: str, config_file: Optional[str]) -> Config:
+    from pathlib import Path
+
+    from depcheck.config import find_config, load_config
+
     if config_file:
         return load_config(Path(config_file))
     start = Path(path)
@@ -175,15 +189,6 @@ def _load(path: str, config_file: Optional[str]) -> Config:
             "[tool.depcheck] table to pyproject.toml (or a depcheck.toml), or pass --config"
         )
     return load_config(found)
-
-
-def _use_color(stream: object) -> bool:
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
 
 
 class _ProgressBar:
@@ -218,24 +223,36 @@ class _ProgressBar:
             self.stream.flush()
 
 
-def _run(args: argparse.Namespace, config: Config, *, progress: bool) -> Result:
-    """The pipeline with the cache flags of ``args``, and a progress bar on a terminal."""
-    from depcheck.pipeline import run
+def _cache_dir(args: argparse.Namespace) -> Optional[Path]:
+    from pathlib import Path
+
+    return Path(args.cache_dir).resolve() if args.cache_dir else None
+
+
+def _prepared(args: argparse.Namespace, config: Config, *, progress: bool) -> Prepared:
+    """The pipeline up to the result key, with the cache flags of ``args`` and a progress bar."""
+    from depcheck.pipeline import prepare
 
     bar = _ProgressBar(sys.stderr) if progress and sys.stderr.isatty() else None
     try:
-        result = run(
-            config,
-            cache_dir=Path(args.cache_dir).resolve() if args.cache_dir else None,
-            use_cache=not args.no_cache,
-            progress=bar,
-        )
+        return prepare(config, cache_dir=_cache_dir(args), use_cache=not args.no_cache, progress=bar)
     finally:
         if bar is not None:
             bar.close()
-    if result.cache_note:
-        print(f"depcheck: note: {result.cache_note}", file=sys.stderr)
+
+
+def _run(args: argparse.Namespace, config: Config, *, progress: bool) -> Result:
+    """The pipeline with the cache flags of ``args``, and a progress bar on a terminal."""
+    from depcheck.pipeline import complete
+
+    result = complete(_prepared(args, config, progress=progress))
+    _note(result.cache_note)
     return result
+
+
+def _note(cache_note: Optional[str]) -> None:
+    if cache_note:
+        print(f"depcheck: note: {cache_note}", file=sys.stderr)
 
 
 def _repo_root(root: Path) -> str:
@@ -249,6 +266,10 @@ def _repo_root(root: Path) -> str:
 
 
 def _baseline_path(config: Config, given: Optional[str]) -> Path:
+    from pathlib import Path
+
+    from depcheck.model import DEFAULT_BASELINE
+
     return Path(given) if given else config.root / DEFAULT_BASELINE
 
 
@@ -278,13 +299,24 @@ def _update_command(config: Config, given: Optional[str]) -> str:
 
 
 def _checked(config: Config, args: argparse.Namespace) -> Result:
-    from depcheck.pipeline import filter_baseline
+    return _with_baseline(config, args, _run(args, config, progress=args.format == "text"))
 
-    result = _run(args, config, progress=args.format == "text")
+
+def _used_baseline(config: Config, args: argparse.Namespace) -> Optional[Path]:
+    """The baseline this check applies: --baseline, else the default one when it exists."""
     if args.no_baseline:
-        return result
+        return None
     path = _baseline_path(config, args.baseline)
     if args.baseline is None and not path.exists():
+        return None
+    return path
+
+
+def _with_baseline(config: Config, args: argparse.Namespace, result: Result) -> Result:
+    from depcheck.pipeline import filter_baseline
+
+    path = _used_baseline(config, args)
+    if path is None:
         return result
     baseline = _read_baseline(config, path)
     return filter_baseline(result, baseline, _update_command(config, args.baseline))
@@ -306,13 +338,36 @@ def _print_edits(verb: str, report: codemod.Report) -> None:
 
 
 def _run_check(args: argparse.Namespace) -> int:
+    import dataclasses
+
     from depcheck.model import ERROR
+    from depcheck.pipeline import complete, shown
+    from depcheck.report import CHECK_FORMATS
 
     if args.reason and not args.add_ignores:
         raise UsageError("--reason goes with --add-ignores: it is the text written after each new ignore")
     config = _load(args.path, args.config)
-    result = _checked(config, args)
-    if args.add_ignores or args.remove_unused_ignores:
+    color = replay.use_color(sys.stdout)
+    edits = args.add_ignores or args.remove_unused_ignores
+    # What this run prints is stored for replay unless it edits files or writes the step summary.
+    replays = not edits and not args.no_cache and not os.environ.get("GITHUB_STEP_SUMMARY")
+    report_key = None
+    if replays:
+        prepared = _prepared(args, config, progress=args.format == "text")
+        report_key = _report_key(prepared, config, args, color)
+        stored = replay.load_report(str(prepared.directory), report_key) if report_key else None
+        if stored is not None:
+            # Only bodies changed (or nothing the manifest could vouch for): the same report.
+            _note(prepared.note)
+            sys.stdout.write(stored.fill(time.perf_counter() - prepared.started))
+            _remember(args, config, prepared, report_key)
+            return stored.code
+        result = complete(prepared)
+        _note(result.cache_note)
+        result = _with_baseline(config, args, result)
+    else:
+        result = _checked(config, args)
+    if edits:
         from depcheck import codemod
 
         def check() -> Result:
@@ -324,12 +379,27 @@ def _run_check(args: argparse.Namespace) -> int:
         else:
             report, result = codemod.remove_unused_ignores_and_check(config.root, result, check)
             _print_edits("removed or trimmed", report)
-    from depcheck.pipeline import shown
-
     result = shown(result)
     summary = dataclasses.replace(result.summary, root=_repo_root(config.root))
-    output = CHECK_FORMATS[args.format](result.violations, summary, _use_color(sys.stdout))
-    sys.stdout.write(output)
+    code = EXIT_VIOLATIONS if any(v.severity == ERROR for v in result.all_violations) else EXIT_CLEAN
+    render = CHECK_FORMATS[args.format]
+    stored = None
+    if report_key and result.cache_note is None:
+        stored = replay.template(
+            lambda seconds: render(result.violations, dataclasses.replace(summary, seconds=seconds), color),
+            lambda seconds: render([], dataclasses.replace(summary, seconds=seconds), color),
+            code,
+        )
+    if stored is not None:
+        sys.stdout.write(stored.fill(summary.seconds))
+        try:
+            replay.save_report(str(prepared.directory), report_key, stored)
+        except OSError:
+            pass  # the facts and result caches were written: an unwritable cache gave a note
+        else:
+            _remember(args, config, prepared, report_key)
+    else:
+        sys.stdout.write(render(result.violations, summary, color))
     if args.format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         from depcheck.report import github
 
@@ -338,7 +408,64 @@ def _run_check(args: argparse.Namespace) -> int:
                 handle.write(github.step_summary(result.violations, summary))
         except OSError as exc:
             print(f"depcheck: warning: cannot write GITHUB_STEP_SUMMARY: {exc}", file=sys.stderr)
-    return EXIT_VIOLATIONS if any(v.severity == ERROR for v in result.all_violations) else EXIT_CLEAN
+    return code
+
+
+def _report_key(prepared: Prepared, config: Config, args: argparse.Namespace, color: bool) -> Optional[str]:
+    """What a check's output depends on besides its result: the format, the colour, the repository
+    root, the baseline's bytes and how it is named. None without the cache or a readable baseline."""
+    from depcheck import store
+
+    if not prepared.key:
+        return None
+    path = _used_baseline(config, args)
+    baseline = None
+    if path is not None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None  # the long way says why it cannot be read
+        baseline = (str(path.resolve()), _shown(config, path), args.baseline, store.digest(data))
+    return store.digest(("report", prepared.key, args.format, color, _repo_root(config.root), baseline))
+
+
+def _remember(args: argparse.Namespace, config: Config, prepared: Prepared, report_key: str) -> None:
+    """Record what this check read, so that the same command line can be replayed while it holds.
+
+    Recorded only when the fast lane would find the same config and cache directory, and
+    nothing read is racy; a failure to write only costs the next run its shortcut.
+    """
+    from depcheck.discover import source_roots
+
+    place = replay.locate(args.argv)
+    if place is None or (place[1], place[2]) != (str(prepared.directory), str(config.path)):
+        return
+    root = config.root
+    files = [str(config.path)]
+    if not args.no_baseline:
+        files.append(str(_baseline_path(config, args.baseline).resolve()))
+    files.extend(os.path.join(prepared.project.root, f.path) for f in prepared.project.files)
+    files.extend(prepared.project.directories)
+    # What discovery and the repository root look for besides the listed directories.
+    checks = [] if config.source_roots else [(str(root / "src"), "isdir")]
+    for source_root in source_roots(config):
+        checks.append((str(source_root), "isdir"))
+        for package in config.packages:
+            directory = source_root.joinpath(*package.split("."))
+            checks.append((str(directory), "isdir"))
+            checks.append((str(directory.with_suffix(".py")), "isfile"))
+    resolved = root.resolve()
+    for parent in (resolved, *resolved.parents):
+        checks.append((str(parent / ".git"), "exists"))
+        if (parent / ".git").exists():
+            break
+    entries = replay.observe(files, checks, args.started_ns)
+    if entries is None:
+        return
+    try:
+        replay.remember(place[1], place[0], entries, report_key)
+    except OSError:
+        pass
 
 
 def _run_baseline(args: argparse.Namespace) -> int:
@@ -376,6 +503,7 @@ def _picture(result: Result, name: str, components: bool = False) -> str:
     """What graph format ``name`` draws of the run; a format registered with components=True
     always gets the component graph."""
     from depcheck.pictures import snapshot
+    from depcheck.report import GRAPH_FORMATS
 
     output = GRAPH_FORMATS.format(name)
     components = components or output.components
@@ -389,6 +517,8 @@ def _run_graph(args: argparse.Namespace) -> int:
 
 
 def _run_map(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     result = _run(args, _load(args.path, args.config), progress=args.output != "-")
     page = _picture(result, MAP_FORMAT)
     if args.output == "-":
@@ -409,6 +539,8 @@ def _run_map(args: argparse.Namespace) -> int:
 
 
 def _run_init(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from depcheck import adopt
 
     root = Path(args.path).resolve()
@@ -441,6 +573,8 @@ def _run_init(args: argparse.Namespace) -> int:
 
 
 def _run_migrate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from depcheck import migrate
 
     if args.file:
@@ -468,8 +602,12 @@ def _run_migrate(args: argparse.Namespace) -> int:
 
 
 def _run_explain(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from depcheck import explain
+    from depcheck.config import Config
     from depcheck.pipeline import load_graph
+    from depcheck.report import EXPLAIN_FORMATS
 
     if args.max < 1:
         raise UsageError(f"--max {args.max}: expected 1 or more")
@@ -495,6 +633,7 @@ def _run_explain(args: argparse.Namespace) -> int:
 
 def _run_events(args: argparse.Namespace) -> int:
     from depcheck.pictures import event_catalog
+    from depcheck.report import EVENT_FORMATS
 
     result = _run(args, _load(args.path, args.config), progress=False)
     sys.stdout.write(EVENT_FORMATS[args.format](event_catalog(result.config, result.graph)))
@@ -508,6 +647,7 @@ COMMANDS = {
 
 
 def main(argv: Optional[list[str]] = None) -> int:
+    started, started_ns = time.perf_counter(), time.time_ns()
     # A run allocates millions of objects that live until it ends and form no reference
     # cycles (facts, evidence, graph edges): the cyclic collector traversing them again and
     # again took 21-38% of a large run's CPU and freed nothing. Memory is still freed by
@@ -515,14 +655,39 @@ def main(argv: Optional[list[str]] = None) -> int:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _main(argv)
+        return _main(list(sys.argv[1:] if argv is None else argv), started, started_ns)
     finally:
         if enabled:
             gc.enable()
 
 
-def _main(argv: Optional[list[str]]) -> int:
+def _replayed(argv: list[str], started: float) -> Optional[int]:
+    """The exit code when the fast lane answered (and printed), else None."""
+    try:
+        answer = replay.answer(argv, started)
+    except Exception:  # noqa: BLE001 - the fast lane can only ever save time
+        if os.environ.get("DEPCHECK_DEBUG"):
+            raise
+        return None
+    if answer is None:
+        return None
+    output, code = answer
+    try:
+        sys.stdout.write(output)
+    except BrokenPipeError:
+        sys.stderr.close()
+        return EXIT_ERROR
+    return code
+
+
+def _main(argv: list[str], started: float, started_ns: int) -> int:
+    code = _replayed(argv, started)
+    if code is not None:
+        return code
+    from depcheck.config import ConfigError
+
     args = _parser().parse_args(argv)
+    args.argv, args.started_ns = argv, started_ns
     try:
         return COMMANDS[args.command](args)
     except ConfigError as exc:

@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover - an interpreter built without it
 
 from depcheck import __version__
 
+DEFAULT_DIR = ".depcheck_cache"  # in the project root, unless --cache-dir says otherwise
 MAGIC = b"depcheck-cache\x01"
 SUM_SIZE = 16
 
