@@ -17,7 +17,6 @@ import json
 import os
 import sys
 import time
-from typing import Any, Optional
 
 # hashlib's import loads OpenSSL (about 3 ms, a tenth of a warm run); blake2b is built in.
 try:
@@ -26,6 +25,10 @@ except ImportError:  # pragma: no cover - an interpreter built without it
     from hashlib import blake2b
 
 from depcheck import __version__
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 DEFAULT_DIR = ".depcheck_cache"  # in the project root, unless --cache-dir says otherwise
 MAGIC = b"depcheck-cache\x01"
