@@ -25,6 +25,7 @@ import dataclasses
 import functools
 import hashlib
 import itertools
+import json
 import operator
 import os
 import sys
@@ -384,7 +385,7 @@ class FactsCache:
         # The facts themselves stay as loaded: decoding them accepts lists, and
         # only a run that misses the result cache decodes them at all.
         self.contents = {h: tuple(e) if type(e) is list else e for h, e in contents.items()}
-        self.listings = {d: _tuples(entry) for d, entry in listings.items()}
+        self.listings = listings  # checked entry by entry where used (discover.Listings)
 
     def lookup_stat(self, path: str, stat: Stat) -> Optional[str]:
         """The content hash recorded for ``path`` if its stat is unchanged and trustworthy."""
@@ -426,6 +427,11 @@ class FactsCache:
                 self.dirty = True
                 continue
             fdigest, plain, last = entry
+            if type(plain) is not str:
+                # Each file's facts are kept as their own JSON text: a save re-encodes only
+                # the files parsed since the load (re-encoding all of them was 40% of a run
+                # after a body edit), and a load decodes none until a run needs them.
+                plain = json.dumps(plain, separators=(",", ":"), allow_nan=False)
             if chash in used:
                 contents[chash] = (fdigest, plain, generation)
             elif generation - last <= _KEEP_GENERATIONS:
@@ -550,8 +556,10 @@ class FactsTable:
     def facts(self) -> dict[str, FileFacts]:
         for module, plain in list(self.plain.items()):
             try:
+                if type(plain) is str:  # as stored: see FactsCache.save
+                    plain = json.loads(plain)
                 self.decoded[module] = decode_facts(plain)
-            except CacheError:
+            except (CacheError, ValueError, RecursionError):
                 # Only a cache file edited by hand gets here (it passed its checksum).
                 self.decoded[module] = self.reparse(module)
             del self.plain[module]

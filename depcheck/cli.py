@@ -437,7 +437,10 @@ def _remember(args: argparse.Namespace, config: Config, prepared: Prepared, repo
     """
     from depcheck.discover import source_roots
 
-    place = replay.locate(args.argv)
+    try:
+        place = replay.locate(args.argv)
+    except OSError:  # the working directory is gone
+        return
     if place is None or (place[1], place[2]) != (str(prepared.directory), str(config.path)):
         return
     root = config.root

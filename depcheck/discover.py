@@ -50,7 +50,9 @@ class Listings:
             return []
         key = (stat.st_mtime_ns, stat.st_ctime_ns)
         known = self.known.get(directory)
-        if type(known) is tuple and len(known) == 2 and known[0] == key and _valid(known[1]):
+        # As loaded from JSON (lists, not tuples): converting every listing cost more than this check.
+        if (type(known) in _SEQUENCES and len(known) == 2 and type(known[0]) in _SEQUENCES
+                and tuple(known[0]) == key and _valid(known[1])):
             self.seen[directory] = known
             return list(known[1])
         entries = _scan(directory)
@@ -59,9 +61,13 @@ class Listings:
         return entries
 
 
+_SEQUENCES = (tuple, list)
+
+
 def _valid(entries: Any) -> bool:
-    return type(entries) is tuple and all(
-        type(e) is tuple and len(e) == 3 and type(e[0]) is str and type(e[1]) is bool and type(e[2]) is bool
+    return type(entries) in _SEQUENCES and all(
+        type(e) in _SEQUENCES and len(e) == 3 and type(e[0]) is str
+        and type(e[1]) is bool and type(e[2]) is bool
         for e in entries
     )
 

@@ -233,6 +233,26 @@ def save_report(directory: str, key: str, report: Template) -> None:
     store.prepare(directory)
     header = [key, report.code, [list(slot) for slot in report.slots]]
     store.write_blob(directory, _report_name(key), header, report.text.encode("utf-8"))
+    _prune(directory, _report_name(key))
+
+
+# Reports of results no longer current are dropped, newest kept first: at 20,000 modules one
+# is tens of megabytes, and every edit that changes the facts makes a new one.
+_KEEP_REPORTS = 4
+
+
+def _prune(directory: str, current: str) -> None:
+    """Best effort: keep the newest few reports besides ``current``."""
+    try:
+        names = [n for n in os.listdir(directory) if n.startswith("report-") and n.endswith(".bin")]
+        dated = []
+        for name in names:
+            if name != current:
+                dated.append((os.stat(os.path.join(directory, name)).st_mtime_ns, name))
+        for _, name in sorted(dated, reverse=True)[_KEEP_REPORTS - 1:]:
+            os.unlink(os.path.join(directory, name))
+    except OSError:
+        pass
 
 
 def load_report(directory: str, key: str) -> Optional[Template]:
