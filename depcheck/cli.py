@@ -353,6 +353,7 @@ def _run_check(args: argparse.Namespace) -> int:
     replays = not edits and not args.no_cache and not os.environ.get("GITHUB_STEP_SUMMARY")
     report_key = None
     if replays:
+        checked = _existence_checks(config)
         prepared = _prepared(args, config, progress=args.format == "text")
         report_key = _report_key(prepared, config, args, color)
         stored = replay.load_report(str(prepared.directory), report_key) if report_key else None
@@ -360,7 +361,7 @@ def _run_check(args: argparse.Namespace) -> int:
             # Only bodies changed (or nothing the manifest could vouch for): the same report.
             _note(prepared.note)
             sys.stdout.write(stored.fill(time.perf_counter() - prepared.started))
-            _remember(args, config, prepared, report_key)
+            _remember(args, config, prepared, report_key, checked)
             return stored.code
         result = complete(prepared)
         _note(result.cache_note)
@@ -397,7 +398,7 @@ def _run_check(args: argparse.Namespace) -> int:
         except OSError:
             pass  # the facts and result caches were written: an unwritable cache gave a note
         else:
-            _remember(args, config, prepared, report_key)
+            _remember(args, config, prepared, report_key, checked)
     else:
         sys.stdout.write(render(result.violations, summary, color))
     if args.format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
@@ -429,27 +430,12 @@ def _report_key(prepared: Prepared, config: Config, args: argparse.Namespace, co
     return store.digest(("report", prepared.key, args.format, color, _repo_root(config.root), baseline))
 
 
-def _remember(args: argparse.Namespace, config: Config, prepared: Prepared, report_key: str) -> None:
-    """Record what this check read, so that the same command line can be replayed while it holds.
-
-    Recorded only when the fast lane would find the same config and cache directory, and
-    nothing read is racy; a failure to write only costs the next run its shortcut.
-    """
+def _existence_checks(config: Config) -> list[tuple[str, str, bool]]:
+    """What discovery and the repository root look for besides the listed directories, answered
+    before the run looks: (path, kind, answer)."""
     from depcheck.discover import source_roots
 
-    try:
-        place = replay.locate(args.argv)
-    except OSError:  # the working directory is gone
-        return
-    if place is None or (place[1], place[2]) != (str(prepared.directory), str(config.path)):
-        return
     root = config.root
-    files = [str(config.path)]
-    if not args.no_baseline:
-        files.append(str(_baseline_path(config, args.baseline).resolve()))
-    files.extend(os.path.join(prepared.project.root, f.path) for f in prepared.project.files)
-    files.extend(prepared.project.directories)
-    # What discovery and the repository root look for besides the listed directories.
     checks = [] if config.source_roots else [(str(root / "src"), "isdir")]
     for source_root in source_roots(config):
         checks.append((str(source_root), "isdir"))
@@ -462,7 +448,28 @@ def _remember(args: argparse.Namespace, config: Config, prepared: Prepared, repo
         checks.append((str(parent / ".git"), "exists"))
         if (parent / ".git").exists():
             break
-    entries = replay.observe(files, checks, args.started_ns)
+    return [(path, kind, replay.exists(path, kind)) for path, kind in checks]
+
+
+def _remember(args: argparse.Namespace, config: Config, prepared: Prepared, report_key: str,
+              checked: list[tuple[str, str, bool]]) -> None:
+    """Record what this check read, so that the same command line can be replayed while it holds.
+
+    Recorded only when the fast lane would find the same config and cache directory, and
+    nothing read is racy; a failure to write only costs the next run its shortcut.
+    """
+    try:
+        place = replay.locate(args.argv)
+    except OSError:  # the working directory is gone
+        return
+    if place is None or (place[1], place[2]) != (str(prepared.directory), str(config.path)):
+        return
+    files = [str(config.path)]
+    if not args.no_baseline:
+        files.append(str(_baseline_path(config, args.baseline).resolve()))
+    files.extend(os.path.join(prepared.project.root, f.path) for f in prepared.project.files)
+    files.extend(prepared.project.directories)
+    entries = replay.observe(files, checked, args.started_ns)
     if entries is None:
         return
     try:

@@ -286,6 +286,15 @@ def load_report(directory: str, key: str) -> Optional[Template]:
 # --------------------------------------------------------------------------- manifests
 
 
+def exists(path: str, kind: str) -> bool:
+    """The answer to an existence check: kind "isdir", "isfile" or "exists"."""
+    if kind == "isdir":
+        return os.path.isdir(path)
+    if kind == "isfile":
+        return os.path.isfile(path)
+    return os.path.exists(path)
+
+
 def _holds(path: str, kind: str, expected: Any) -> bool:
     if kind == "stat":
         try:
@@ -293,20 +302,18 @@ def _holds(path: str, kind: str, expected: Any) -> bool:
         except (OSError, ValueError):
             return expected is None
         return expected == [found.st_mtime_ns, found.st_ctime_ns, found.st_size, found.st_ino]
-    if kind == "isdir":
-        return os.path.isdir(path) is expected
-    if kind == "isfile":
-        return os.path.isfile(path) is expected
-    if kind == "exists":
-        return os.path.exists(path) is expected
+    if kind in ("isdir", "isfile", "exists"):
+        return exists(path, kind) is expected
     return False
 
 
-def observe(stats: list[str], checks: list[tuple[str, str]], since_ns: int) -> Optional[list]:
-    """The manifest entries of these paths now, or None when one of them is racy.
+def observe(stats: list[str], checked: list[tuple[str, str, bool]], since_ns: int) -> Optional[list]:
+    """The manifest entries of these paths, or None when one of them is racy.
 
-    ``stats``: paths vouched for by their stat (missing ones by their absence);
-    ``checks``: (path, "isdir" | "isfile" | "exists"), vouched for by that answer.
+    ``stats``: paths vouched for by their stat now (missing ones by their absence), trusted
+    only if unchanged since a moment before ``since_ns``, the run's start; ``checked``: (path,
+    kind, answer) of existence checks, answered before the run looked (so a change during the
+    run shows at the next one).
     """
     entries: list = []
     for path in stats:
@@ -318,10 +325,7 @@ def observe(stats: list[str], checks: list[tuple[str, str]], since_ns: int) -> O
         if store.racy(found, since_ns):
             return None
         entries.append([path, "stat", list(found)])
-    for path, kind in checks:
-        answer = os.path.isdir(path) if kind == "isdir" else os.path.isfile(path) if kind == "isfile" \
-            else os.path.exists(path)
-        entries.append([path, kind, answer])
+    entries.extend([path, kind, answer] for path, kind, answer in checked)
     return entries
 
 

@@ -909,3 +909,19 @@ def test_a_warm_check_imports_only_the_fast_lane(tmp_path):
     # json (and the C parts of json and blake2b) besides the fast lane; no config, no argparse.
     imported = [m for m in imported if not m.startswith(("json", "_json", "_blake2", "gc"))]
     assert imported == ["depcheck", "depcheck.cli", "depcheck.replay", "depcheck.store"]
+
+
+def test_what_discovery_looks_for_is_vouched_for_too(tmp_path, replays):
+    """A package directory that appears beside a module file of the same name takes its place;
+    the fast lane knows discovery looks for it (and for src/), not only at the files it read."""
+    root = write_project(tmp_path, {
+        "pyproject.toml": '[tool.depcheck]\npackages = ["app", "lib"]\nlayers = ["lib", "app"]\n',
+        "app.py": "X = 1\n", "lib.py": "import app\n",
+    })
+    first = cli(root, "check", "--format", "json")
+    assert cli(root, "check", "--format", "json") == first and replays["long"] == 1
+    write_project(root, {"app/__init__.py": "import lib\n"})
+    after = cli(root, "check", "--format", "json")
+    assert after == cli(root, "check", "--format", "json", "--no-cache") != first
+    write_project(root, {"src/other.py": ""})
+    assert cli(root, "check", "--format", "json") == cli(root, "check", "--format", "json", "--no-cache")
