@@ -925,3 +925,16 @@ def test_what_discovery_looks_for_is_vouched_for_too(tmp_path, replays):
     assert after == cli(root, "check", "--format", "json", "--no-cache") != first
     write_project(root, {"src/other.py": ""})
     assert cli(root, "check", "--format", "json") == cli(root, "check", "--format", "json", "--no-cache")
+
+
+def test_a_result_of_other_inputs_is_told_by_its_first_bytes_not_read_whole(tmp_path, monkeypatch):
+    root = write_project(tmp_path, FILES)
+    run(root)
+    read = []
+    real = cache._read
+    monkeypatch.setattr(cache, "_read", lambda path: read.append(Path(path).name) or real(path))
+    edit(root / "app/low/l.py", "import app.high.h\n")
+    same_as_without_cache(root)
+    assert not [name for name in read if name.startswith("result")]
+    assert run(root)._graph is None  # the result it wrote is found (and read) by the next run
+    assert [name for name in read if name.startswith("result")]
