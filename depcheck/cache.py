@@ -543,6 +543,11 @@ def _unreadable(exc: OSError) -> FileFacts:
     return FileFacts(error=ParseFailure(1, 1, f"cannot read the file: {reason}"))
 
 
+def extract_file(path: str, settings: ExtractionSettings) -> tuple[str, str, Any]:
+    """(content hash, facts digest, plain facts) of one file, read and parsed now."""
+    return _extract_one((path, settings))
+
+
 def _extract_one(job: tuple[str, ExtractionSettings]) -> tuple[str, str, Any]:
     """Read, hash and extract one file: (content hash, facts digest, plain facts).
 

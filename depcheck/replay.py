@@ -329,10 +329,60 @@ def observe(stats: list[str], checked: list[tuple[str, str, bool]], since_ns: in
     return entries
 
 
-def remember(directory: str, key: str, entries: list, report_key: str) -> None:
-    """Raises OSError when it cannot."""
+def remember(directory: str, key: str, entries: list, report_key: str, digests: dict[str, str]) -> None:
+    """Raises OSError when it cannot. ``digests``: each source file's facts digest, by path."""
     store.prepare(directory)
-    store.write(directory, _manifest_name(key), [key, entries, report_key])
+    store.write(directory, _manifest_name(key), [key, entries, report_key, digests])
+
+
+class Found:
+    """A manifest of this command line, and which of its entries no longer hold."""
+
+    def __init__(self, key: str, directory: str, config: str, entries: list, report_key: str,
+                 digests: dict, changed: list[str]) -> None:
+        self.key, self.directory, self.config = key, directory, config
+        self.entries, self.report_key, self.digests, self.changed = entries, report_key, digests, changed
+
+    @property
+    def only_sources_changed(self) -> bool:
+        """Only source files changed (no directory, config, baseline or existence check): the
+        file list is the same, and when their facts are too, so is the result."""
+        return all(path in self.digests for path in self.changed)
+
+    def refresh(self, since_ns: int) -> None:
+        """Vouch for the changed files' new stats (their facts were found unchanged), unless racy."""
+        fresh = observe(self.changed, [], since_ns)
+        if fresh is None:
+            return
+        by_path = {entry[0]: entry for entry in fresh}
+        entries = [by_path.get(entry[0], entry) for entry in self.entries]
+        try:
+            remember(self.directory, self.key, entries, self.report_key, self.digests)
+        except OSError:
+            pass
+
+
+def lookup(argv: list[str]) -> Optional[Found]:
+    """The manifest of this command line, checked entry by entry, or None."""
+    place = locate(argv)
+    if place is None:
+        return None
+    key, directory, config = place
+    manifest = store.read(os.path.join(directory, _manifest_name(key)))
+    if type(manifest) is not list or len(manifest) != 4 or manifest[0] != key:
+        return None
+    _, entries, report_key, digests = manifest
+    if type(entries) is not list or type(report_key) is not str or type(digests) is not dict:
+        return None
+    changed = []
+    for entry in entries:
+        if type(entry) is not list or len(entry) != 3 or type(entry[0]) is not str:
+            return None
+        if not _holds(*entry):
+            changed.append(entry[0])
+    if any(type(value) is not str for value in digests.values()):
+        return None
+    return Found(key, directory, config, entries, report_key, digests, changed)
 
 
 def answer(argv: list[str], started: float) -> Optional[tuple[str, int]]:
@@ -341,22 +391,15 @@ def answer(argv: list[str], started: float) -> Optional[tuple[str, int]]:
     ``started`` is ``time.perf_counter()`` at the start of the process's run: the
     replayed report says how long the replay took.
     """
-    place = locate(argv)
-    if place is None:
+    found = lookup(argv)
+    if found is None or found.changed:
         return None
-    key, directory, _ = place
-    manifest = store.read(os.path.join(directory, _manifest_name(key)))
-    if type(manifest) is not list or len(manifest) != 3 or manifest[0] != key:
-        return None
-    _, entries, report_key = manifest
-    if type(entries) is not list or type(report_key) is not str:
-        return None
-    for entry in entries:
-        if type(entry) is not list or len(entry) != 3 or type(entry[0]) is not str:
-            return None
-        if not _holds(*entry):
-            return None
-    report = load_report(directory, report_key)
+    return replayed(found, started)
+
+
+def replayed(found: Found, started: float) -> Optional[tuple[str, int]]:
+    """The stored report of ``found``, filled, and its exit code; None when it is not there."""
+    report = load_report(found.directory, found.report_key)
     if report is None:
         return None
     return report.fill(time.perf_counter() - started), report.code

@@ -787,10 +787,20 @@ def test_the_fast_lane_answers_without_loading_the_config_or_the_caches(tmp_path
 def test_a_body_edit_replays_the_stored_report_without_the_result(tmp_path, replays, monkeypatch):
     root = write_project(tmp_path, FILES)
     first = cli(root, "check", "--format", "json")
-    edit(root / "app/low/l.py", "def f():\n    return 2\n")  # the same facts
+    load = cache.ResultCache.load
     monkeypatch.setattr(cache.ResultCache, "load", lambda self, key: pytest.fail("decoded the result"))
+    edit(root / "app/low/l.py", "def f():\n    return 2\n")  # the same facts
     assert cli(root, "check", "--format", "json") == first
-    assert replays["long"] == 2  # the manifest no longer held: the report was found by result key
+    assert replays["long"] == 1  # only l.py changed, its facts did not: parsed it, no pipeline
+    edit(root / "app/low/l.py", "def f():\n    return 3\n")
+    for manifest in (root / cache.DEFAULT_DIR).glob("replay-*.bin"):
+        manifest.unlink()
+    assert cli(root, "check", "--format", "json") == first
+    assert replays["long"] == 2  # no manifest: the pipeline's result key found the report
+    monkeypatch.setattr(cache.ResultCache, "load", load)
+    edit(root / "app/low/l.py", "import app.high.h\n\n\ndef f():\n    return 3\n")  # other facts
+    changed = cli(root, "check", "--format", "json")
+    assert changed == cli(root, "check", "--format", "json", "--no-cache") != first
 
 
 def crafted(path: Path, value) -> None:
@@ -806,17 +816,21 @@ def test_a_damaged_or_foreign_manifest_or_report_is_ignored(tmp_path, replays):
     manifest = next((root / cache.DEFAULT_DIR).glob("replay-*.bin"))
     report = next((root / cache.DEFAULT_DIR).glob("report-*.bin"))
     good = manifest.read_bytes(), report.read_bytes()
-    key, entries, report_key = cache._read(manifest)
+    key, entries, report_key, digests = cache._read(manifest)
     stat_entry = next(e for e in entries if e[1] == "stat" and e[2] is not None)
     foreign_text = b'["x", 1, []]\n{"violations": []}'
     damages = [
         lambda: manifest.write_bytes(good[0][:-5]),  # truncated
         lambda: manifest.write_bytes(good[0][:20] + b"X" + good[0][21:]),  # bad checksum
-        lambda: crafted(manifest, ["another key", entries, report_key]),
-        lambda: crafted(manifest, [key, [[1, "stat", None]], report_key]),
-        lambda: crafted(manifest, [key, [["/nonexistent\x00", "stat", [1, 2, 3, 4]]], report_key]),
-        lambda: crafted(manifest, [key, [[stat_entry[0], "stat", [0, 0, 0, 0]]], report_key]),
-        lambda: crafted(manifest, [key, entries, "no such report"]),
+        lambda: crafted(manifest, ["another key", entries, report_key, digests]),
+        lambda: crafted(manifest, [key, entries, report_key]),
+        lambda: crafted(manifest, [key, [[1, "stat", None]], report_key, digests]),
+        lambda: crafted(manifest, [key, [["/nonexistent\x00", "stat", [1, 2, 3, 4]]], report_key, {}]),
+        lambda: crafted(manifest, [key, [[stat_entry[0], "stat", [0, 0, 0, 0]]], report_key, {}]),
+        lambda: crafted(manifest, [key, [[stat_entry[0], "stat", [0, 0, 0, 0]]], report_key,
+                                   {stat_entry[0]: "not its digest"}]),
+        lambda: crafted(manifest, [key, entries, report_key, {stat_entry[0]: 7}]),
+        lambda: crafted(manifest, [key, entries, "no such report", digests]),
         lambda: crafted(manifest, {"key": key}),
         lambda: report.write_bytes(good[1][:-3]),
         lambda: report.write_bytes(cache._MAGIC + b"0" * 16 + foreign_text),
