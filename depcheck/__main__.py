@@ -1,3 +1,3 @@
-from depcheck.cli import main
+from depcheck.entry import main
 
 raise SystemExit(main())

@@ -38,10 +38,13 @@ from depcheck import __version__
 from depcheck.discover import RACY_NS, Project
 from depcheck.model import ExtractionSettings, FileFacts, ParseFailure, SourceFile, Violation
 from depcheck.pool import Progress, cpu_count, run_all
+from depcheck.store import DEFAULT_DIR, Stat, digest, prepare, stat_key  # noqa: F401 - DEFAULT_DIR for callers
+from depcheck.store import MAGIC as _MAGIC
+from depcheck.store import SUM_SIZE as _SUM_SIZE
+from depcheck.store import code_fingerprint as store_fingerprint
+from depcheck.store import read as _read
+from depcheck.store import write as _write
 
-DEFAULT_DIR = ".depcheck_cache"
-_MAGIC = b"depcheck-cache\x01"
-_SUM_SIZE = 16
 # Facts of contents no file had for this many saved runs are dropped.
 _KEEP_GENERATIONS = 8
 # Cache files (of another depcheck version or config) unwritten this long are removed.
@@ -331,11 +334,6 @@ def decode_facts(plain: Any) -> FileFacts:
     return _facts_codec()[1](plain)
 
 
-def digest(plain: Any) -> str:
-    """A stable digest of plain data (repr of tuples/str/int is deterministic)."""
-    return hashlib.blake2b(repr(plain).encode(), digest_size=16).hexdigest()
-
-
 def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
@@ -344,28 +342,8 @@ def content_hash(data: bytes) -> str:
 
 
 def code_fingerprint() -> str:
-    """depcheck's version, and the size and mtime of its own source files.
-
-    The version alone would let an edited checkout (an editable install)
-    reuse results computed by the code before the edit.
-    """
-    return _source_fingerprint(__version__)
-
-
-@functools.lru_cache(maxsize=4)
-def _source_fingerprint(version: str) -> str:
-    package = Path(__file__).parent
-    parts = [version, sys.version]
-    for directory, _, names in sorted(os.walk(package)):
-        for name in sorted(names):
-            if name.endswith(".py"):
-                try:
-                    stat = os.stat(os.path.join(directory, name))
-                except OSError:
-                    continue
-                where = f"{os.path.relpath(directory, package)}/{name}"
-                parts.append(f"{where}:{stat.st_size}:{stat.st_mtime_ns}")
-    return digest(tuple(parts))
+    """depcheck's version, and the size and mtime of its own source files (see store.py)."""
+    return store_fingerprint(__version__)
 
 
 def facts_key(settings: Any) -> str:
@@ -374,65 +352,6 @@ def facts_key(settings: Any) -> str:
 
 
 # --------------------------------------------------------------------------- files
-
-
-def _read(path: Path) -> Optional[Any]:
-    """The plain value stored at ``path``, or None if it is missing or does not check out."""
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
-        return None
-    head = len(_MAGIC) + _SUM_SIZE
-    if len(data) < head or not data.startswith(_MAGIC):
-        return None
-    payload = data[head:]
-    if hashlib.blake2b(payload, digest_size=_SUM_SIZE).digest() != data[len(_MAGIC) : head]:
-        return None
-    try:
-        return json.loads(payload)
-    except (ValueError, RecursionError):
-        return None
-
-
-def _write(directory: Path, name: str, value: Any) -> None:
-    """Atomically replace ``directory/name``; raises OSError when it cannot."""
-    payload = json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
-    data = _MAGIC + hashlib.blake2b(payload, digest_size=_SUM_SIZE).digest() + payload
-    # A name of our own, not tempfile's: importing tempfile costs more than this whole write.
-    temp = directory / f".{name}.{os.getpid()}.{time.time_ns()}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(temp, directory / name)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
-
-
-def prepare(directory: Path) -> None:
-    """Create the cache directory with a .gitignore; raises OSError when it cannot."""
-    directory.mkdir(parents=True, exist_ok=True)
-    ignore = directory / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# created by depcheck; the cache is not for version control\n*\n")
-    tag = directory / "CACHEDIR.TAG"
-    if not tag.exists():
-        tag.write_text(
-            "Signature: 8a477f597d28d172789f06886806bc55\n"
-            "# This file is a cache directory tag created by depcheck.\n"
-        )
-
-
-Stat = tuple[int, int, int, int]  # (mtime_ns, ctime_ns, size, inode)
-
-
-def stat_key(result: os.stat_result) -> Stat:
-    return (result.st_mtime_ns, result.st_ctime_ns, result.st_size, result.st_ino)
 
 
 class FactsCache:
@@ -466,7 +385,7 @@ class FactsCache:
         # The facts themselves stay as loaded: decoding them accepts lists, and
         # only a run that misses the result cache decodes them at all.
         self.contents = {h: tuple(e) if type(e) is list else e for h, e in contents.items()}
-        self.listings = {d: _tuples(entry) for d, entry in listings.items()}
+        self.listings = listings  # checked entry by entry where used (discover.Listings)
 
     def lookup_stat(self, path: str, stat: Stat) -> Optional[str]:
         """The content hash recorded for ``path`` if its stat is unchanged and trustworthy."""
@@ -508,6 +427,11 @@ class FactsCache:
                 self.dirty = True
                 continue
             fdigest, plain, last = entry
+            if type(plain) is not str:
+                # Each file's facts are kept as their own JSON text: a save re-encodes only
+                # the files parsed since the load (re-encoding all of them was 40% of a run
+                # after a body edit), and a load decodes none until a run needs them.
+                plain = json.dumps(plain, separators=(",", ":"), allow_nan=False)
             if chash in used:
                 contents[chash] = (fdigest, plain, generation)
             elif generation - last <= _KEEP_GENERATIONS:
@@ -557,7 +481,12 @@ class ResultCache:
         return self._codec
 
     def load(self, key: str) -> Optional[tuple[list[Violation], list[str], int, tuple[Violation, ...]]]:
-        stored = _read(self.directory / self.name)
+        path = self.directory / self.name
+        if not _begins_with_key(path, key):
+            # Another result (one file changed): known from the file's first bytes, without
+            # reading and checksumming all of it (45 MB at 20,000 modules).
+            return None
+        stored = _read(path)
         if type(stored) is not list or len(stored) != 5 or stored[0] != key:
             return None
         _, violations, notes, dependencies, hidden = stored
@@ -580,6 +509,18 @@ class ResultCache:
         _write(self.directory, self.name, (key, plain, tuple(notes), dependencies, self.codec[0](hidden)))
 
 
+def _begins_with_key(path: Path, key: str) -> bool:
+    """Whether the value stored at ``path`` could be a list whose first item is ``key``."""
+    head = len(_MAGIC) + _SUM_SIZE
+    expected = json.dumps([key])[:-1].encode() + b","  # as store.write writes it: ["key",
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(head + len(expected))
+    except OSError:
+        return False
+    return start[: len(_MAGIC)] == _MAGIC and start[head:] == expected
+
+
 # --------------------------------------------------------------------------- loading facts
 
 # Below this much source to parse, forking workers costs more than it saves.
@@ -600,6 +541,11 @@ def _extract(data: bytes, settings: ExtractionSettings) -> FileFacts:
 def _unreadable(exc: OSError) -> FileFacts:
     reason = exc.strerror or type(exc).__name__
     return FileFacts(error=ParseFailure(1, 1, f"cannot read the file: {reason}"))
+
+
+def extract_file(path: str, settings: ExtractionSettings) -> tuple[str, str, Any]:
+    """(content hash, facts digest, plain facts) of one file, read and parsed now."""
+    return _extract_one((path, settings))
 
 
 def _extract_one(job: tuple[str, ExtractionSettings]) -> tuple[str, str, Any]:
@@ -632,8 +578,10 @@ class FactsTable:
     def facts(self) -> dict[str, FileFacts]:
         for module, plain in list(self.plain.items()):
             try:
+                if type(plain) is str:  # as stored: see FactsCache.save
+                    plain = json.loads(plain)
                 self.decoded[module] = decode_facts(plain)
-            except CacheError:
+            except (CacheError, ValueError, RecursionError):
                 # Only a cache file edited by hand gets here (it passed its checksum).
                 self.decoded[module] = self.reparse(module)
             del self.plain[module]

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, Optional, TextIO
 
-from depcheck import __version__
+from depcheck import __version__, replay
 from depcheck.config import Config, ConfigError, find_config, load_config
 from depcheck.config import display as display_path
 from depcheck.model import DEFAULT_BASELINE, Summary, plural
@@ -25,7 +25,7 @@ from depcheck.report.registry import Formats
 if TYPE_CHECKING:
     from depcheck import codemod
     from depcheck.filters.baseline import Baseline
-    from depcheck.pipeline import Result
+    from depcheck.pipeline import Prepared, Result
 
 MAP_FORMAT = "html"  # the graph format `depcheck map` writes
 MAP_FILE = "depcheck-map.html"
@@ -296,18 +296,6 @@ def _load_check(args: argparse.Namespace) -> tuple[Config, Optional[frozenset[st
     return config, frozenset(files)
 
 
-def _use_color(stream: object) -> bool:
-    """NO_COLOR wins, then FORCE_COLOR; else colour only on a terminal that can show it."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    if os.environ.get("TERM") == "dumb":
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
-
-
 class _ProgressBar:
     """files parsed / total on stderr, drawn only once a run has taken about a second.
 
@@ -340,24 +328,31 @@ class _ProgressBar:
             self.stream.flush()
 
 
-def _run(args: argparse.Namespace, config: Config, *, progress: bool) -> Result:
-    """The pipeline with the cache flags of ``args``, and a progress bar on a terminal."""
-    from depcheck.pipeline import run
+def _prepared(args: argparse.Namespace, config: Config, *, progress: bool) -> Prepared:
+    """The pipeline up to the result key, with the cache flags of ``args`` and a progress bar."""
+    from depcheck.pipeline import prepare
 
     bar = _ProgressBar(sys.stderr) if progress and sys.stderr.isatty() else None
+    cache_dir = Path(args.cache_dir).resolve() if args.cache_dir else None
     try:
-        result = run(
-            config,
-            cache_dir=Path(args.cache_dir).resolve() if args.cache_dir else None,
-            use_cache=not args.no_cache,
-            progress=bar,
-        )
+        return prepare(config, cache_dir=cache_dir, use_cache=not args.no_cache, progress=bar)
     finally:
         if bar is not None:
             bar.close()
-    if result.cache_note:
-        print(f"depcheck: note: {result.cache_note}", file=sys.stderr)
+
+
+def _run(args: argparse.Namespace, config: Config, *, progress: bool) -> Result:
+    """The pipeline with the cache flags of ``args``, and a progress bar on a terminal."""
+    from depcheck.pipeline import complete
+
+    result = complete(_prepared(args, config, progress=progress))
+    _note(result.cache_note)
     return result
+
+
+def _note(cache_note: Optional[str]) -> None:
+    if cache_note:
+        print(f"depcheck: note: {cache_note}", file=sys.stderr)
 
 
 def _repo_root(root: Path) -> str:
@@ -400,13 +395,24 @@ def _update_command(config: Config, given: Optional[str]) -> str:
 
 
 def _checked(config: Config, args: argparse.Namespace) -> Result:
-    from depcheck.pipeline import filter_baseline
+    return _with_baseline(config, args, _run(args, config, progress=args.format == "text"))
 
-    result = _run(args, config, progress=args.format == "text")
+
+def _used_baseline(config: Config, args: argparse.Namespace) -> Optional[Path]:
+    """The baseline this check applies: --baseline, else the default one when it exists."""
     if args.no_baseline:
-        return result
+        return None
     path = _baseline_path(config, args.baseline)
     if args.baseline is None and not path.exists():
+        return None
+    return path
+
+
+def _with_baseline(config: Config, args: argparse.Namespace, result: Result) -> Result:
+    from depcheck.pipeline import filter_baseline
+
+    path = _used_baseline(config, args)
+    if path is None:
         return result
     baseline = _read_baseline(config, path)
     return filter_baseline(result, baseline, _update_command(config, args.baseline))
@@ -449,6 +455,7 @@ def _located_in(result: Result, files: frozenset[str]) -> Result:
 
 def _run_check(args: argparse.Namespace) -> int:
     from depcheck.model import ERROR
+    from depcheck.pipeline import complete, shown
 
     if args.reason and not args.add_ignores:
         raise UsageError("--reason goes with --add-ignores: it is the text written after each new ignore")
@@ -458,14 +465,36 @@ def _run_check(args: argparse.Namespace) -> int:
                          "always the whole report")
     config, files = _load_check(args)
     config = _selected(config, args)
+    color = replay.use_color(sys.stdout)
+    edits = args.add_ignores or args.remove_unused_ignores
 
-    def check() -> Result:
+    def narrowed(found: Result) -> Result:
         # File arguments narrow what is reported, and so what --add-ignores edits.
-        found = _checked(config, args)
         return found if files is None else _located_in(found, files)
 
-    result = check()
-    if args.add_ignores or args.remove_unused_ignores:
+    def check() -> Result:
+        return narrowed(_checked(config, args))
+
+    # What this run prints is stored for replay unless it edits files or writes the step summary.
+    replays = not edits and not args.no_cache and not os.environ.get("GITHUB_STEP_SUMMARY")
+    report_key = None
+    if replays:
+        checked = _existence_checks(config)
+        prepared = _prepared(args, config, progress=args.format == "text")
+        report_key = _report_key(prepared, config, args, color)
+        stored = replay.load_report(str(prepared.directory), report_key) if report_key else None
+        if stored is not None:
+            # Only bodies changed (or nothing the manifest could vouch for): the same report.
+            _note(prepared.note)
+            sys.stdout.write(stored.fill(time.perf_counter() - prepared.started))
+            _remember(args, config, prepared, report_key, checked)
+            return stored.code
+        result = complete(prepared)
+        _note(result.cache_note)
+        result = narrowed(_with_baseline(config, args, result))
+    else:
+        result = check()
+    if edits:
         from depcheck import codemod
 
         if args.add_ignores:
@@ -474,14 +503,31 @@ def _run_check(args: argparse.Namespace) -> int:
         else:
             report, result = codemod.remove_unused_ignores_and_check(config.root, result, check)
             _print_edits("removed or trimmed", report)
-    from depcheck.pipeline import shown
-
     result = shown(result)
     summary = dataclasses.replace(result.summary, root=_repo_root(config.root))
     if args.format in LOCAL_FORMATS:
         summary = dataclasses.replace(summary, project=config.root.resolve().as_posix(),
                                       here=Path.cwd().resolve().as_posix())
-    sys.stdout.write(_report(args, result, summary))
+    failed = any(v.severity == ERROR for v in result.all_violations)
+    code = EXIT_VIOLATIONS if failed and not args.exit_zero else EXIT_CLEAN
+    stored = None
+    if report_key and result.cache_note is None:
+        empty = dataclasses.replace(result, violations=[])
+        stored = replay.template(
+            lambda seconds: _report(args, result, dataclasses.replace(summary, seconds=seconds)),
+            lambda seconds: _report(args, empty, dataclasses.replace(summary, seconds=seconds)),
+            code,
+        )
+    if stored is not None:
+        sys.stdout.write(stored.fill(summary.seconds))
+        try:
+            replay.save_report(str(prepared.directory), report_key, stored)
+        except OSError:
+            pass  # the facts and result caches were written: an unwritable cache gave a note
+        else:
+            _remember(args, config, prepared, report_key, checked)
+    else:
+        sys.stdout.write(_report(args, result, summary))
     if args.format == "github" and os.environ.get("GITHUB_STEP_SUMMARY"):
         from depcheck.report import github
 
@@ -490,15 +536,86 @@ def _run_check(args: argparse.Namespace) -> int:
                 handle.write(github.step_summary(result.violations, summary))
         except OSError as exc:
             print(f"depcheck: warning: cannot write GITHUB_STEP_SUMMARY: {exc}", file=sys.stderr)
-    if args.exit_zero:
-        return EXIT_CLEAN
-    return EXIT_VIOLATIONS if any(v.severity == ERROR for v in result.all_violations) else EXIT_CLEAN
+    return code
+
+
+def _report_key(prepared: Prepared, config: Config, args: argparse.Namespace, color: bool) -> Optional[str]:
+    """What a check's output depends on besides its result: the command line and where it runs
+    (format, flags, file arguments, paths shown from the working directory), the colour, the
+    repository root, the baseline's bytes and how it is named. None without the cache or a
+    readable baseline."""
+    from depcheck import store
+
+    if not prepared.key:
+        return None
+    path = _used_baseline(config, args)
+    baseline = None
+    if path is not None:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None  # the long way says why it cannot be read
+        baseline = (str(path.resolve()), _shown(config, path), args.baseline, store.digest(data))
+    return store.digest(("report", prepared.key, tuple(args.argv), os.getcwd(), color,
+                         _repo_root(config.root), baseline))
+
+
+def _existence_checks(config: Config) -> list[tuple[str, str, bool]]:
+    """What discovery and the repository root look for besides the listed directories, answered
+    before the run looks: (path, kind, answer)."""
+    from depcheck.discover import source_roots
+
+    root = config.root
+    checks = [] if config.source_roots else [(str(root / "src"), "isdir")]
+    for source_root in source_roots(config):
+        checks.append((str(source_root), "isdir"))
+        for package in config.packages:
+            directory = source_root.joinpath(*package.split("."))
+            checks.append((str(directory), "isdir"))
+            checks.append((str(directory.with_suffix(".py")), "isfile"))
+            checks.append((str(directory / "__init__.py"), "isfile"))
+            checks.append((str(directory / "__init__.pyi"), "isfile"))
+    resolved = root.resolve()
+    for parent in (resolved, *resolved.parents):
+        checks.append((str(parent / ".git"), "exists"))
+        if (parent / ".git").exists():
+            break
+    return [(path, kind, replay.exists(path, kind)) for path, kind in checks]
+
+
+def _remember(args: argparse.Namespace, config: Config, prepared: Prepared, report_key: str,
+              checked: list[tuple[str, str, bool]]) -> None:
+    """Record what this check read, so that the same command line can be replayed while it holds.
+
+    Recorded only when the fast lane would find the same config and cache directory, and
+    nothing read is racy; a failure to write only costs the next run its shortcut.
+    """
+    try:
+        place = replay.locate(args.argv)
+    except OSError:  # the working directory is gone
+        return
+    if place is None or (place[1], place[2]) != (str(prepared.directory), str(config.path)):
+        return
+    files = [str(config.path)]
+    if not args.no_baseline:
+        files.append(str(_baseline_path(config, args.baseline).resolve()))
+    files.extend(os.path.join(prepared.project.root, f.path) for f in prepared.project.files)
+    files.extend(prepared.project.directories)
+    entries = replay.observe(files, checked, args.started_ns)
+    if entries is None:
+        return
+    digests = {os.path.join(prepared.project.root, f.path): prepared.table.digests[f.module]
+               for f in prepared.project.files}
+    try:
+        replay.remember(place[1], place[0], entries, report_key, digests)
+    except OSError:
+        pass
 
 
 def _report(args: argparse.Namespace, result: Result, summary: Summary) -> str:
     """What ``check`` prints: the format's report, or with --statistics / --quiet only counts."""
     if not (args.quiet or args.statistics):
-        return CHECK_FORMATS[args.format](result.violations, summary, _use_color(sys.stdout))
+        return CHECK_FORMATS[args.format](result.violations, summary, replay.use_color(sys.stdout))
     from depcheck.report import tally
 
     lines = tally.statistics(summary) if args.statistics else []
@@ -699,10 +816,17 @@ def _could_not_run(args: argparse.Namespace, problems: list[str]) -> int:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
+    """The command line without the fast lane (``depcheck.entry.main`` is the process's one)."""
+    return run(list(sys.argv[1:] if argv is None else argv), time.time_ns())
+
+
+def run(argv: list[str], started_ns: int) -> int:
+    """Run one command line; ``started_ns`` is when the process began it (the racy rule's clock)."""
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
     if extra:
         return _could_not_run(args, [f"error: {_unknown_options(parser, args.command, extra)}"])
+    args.argv, args.started_ns = argv, started_ns
     try:
         return COMMANDS[args.command](args)
     except ConfigError as exc:

@@ -12,6 +12,7 @@ from typing import Any, Optional
 from depcheck.config import Config, ConfigError
 from depcheck.config.fields import did_you_mean
 from depcheck.model import SourceFile
+from depcheck.store import RACY_NS
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Project:
     root: Path
     files: tuple[SourceFile, ...]  # sorted by module name
     notes: tuple[str, ...] = ()  # things worth telling the user, e.g. shadowed files
+    directories: tuple[str, ...] = ()  # every directory listed, absolute: what an added file changes
 
     @property
     def modules(self) -> frozenset[str]:
@@ -27,10 +29,6 @@ class Project:
 
 Entry = tuple[str, bool, bool]  # (name, is a directory, is a symlink)
 
-# A file or directory changed this recently could change again within its
-# timestamp's resolution without its stat changing ("racy git"): what was read
-# of it is not trusted by stat next time.
-RACY_NS = 3_000_000_000
 
 
 class Listings:
@@ -53,7 +51,9 @@ class Listings:
             return []
         key = (stat.st_mtime_ns, stat.st_ctime_ns)
         known = self.known.get(directory)
-        if type(known) is tuple and len(known) == 2 and known[0] == key and _valid(known[1]):
+        # As loaded from JSON (lists, not tuples): converting every listing cost more than this check.
+        if (type(known) in _SEQUENCES and len(known) == 2 and type(known[0]) in _SEQUENCES
+                and tuple(known[0]) == key and _valid(known[1])):
             self.seen[directory] = known
             return list(known[1])
         entries = _scan(directory)
@@ -62,9 +62,13 @@ class Listings:
         return entries
 
 
+_SEQUENCES = (tuple, list)
+
+
 def _valid(entries: Any) -> bool:
-    return type(entries) is tuple and all(
-        type(e) is tuple and len(e) == 3 and type(e[0]) is str and type(e[1]) is bool and type(e[2]) is bool
+    return type(entries) in _SEQUENCES and all(
+        type(e) in _SEQUENCES and len(e) == 3 and type(e[0]) is str
+        and type(e[1]) is bool and type(e[2]) is bool
         for e in entries
     )
 
@@ -138,6 +142,7 @@ def discover(config: Config, listings: Optional[Listings] = None) -> Project:
     found: dict[str, SourceFile] = {}
     notes: list[str] = []
     problems: list[str] = []
+    listed: list[str] = []
     for package in config.packages:
         rel_parts = package.split(".")
         outside = []
@@ -156,7 +161,9 @@ def discover(config: Config, listings: Optional[Listings] = None) -> Project:
                 continue
             inits = (directory / "__init__.py", directory / "__init__.pyi")
             if directory.is_dir() and _inside(directory, root) and any(p.is_file() for p in inits):
-                _walk_package(directory, package, root, config.exclude, found, notes, listings or Listings())
+                _walk_package(
+                    directory, package, root, config.exclude, found, notes, listings or Listings(), listed
+                )
                 break
             if single.is_file() and _inside(single, root):
                 rel = single.resolve().relative_to(root).as_posix()
@@ -167,7 +174,9 @@ def discover(config: Config, listings: Optional[Listings] = None) -> Project:
                 portions.append(directory)
         else:
             for directory in portions:
-                _walk_package(directory, package, root, config.exclude, found, notes, listings or Listings())
+                _walk_package(
+                    directory, package, root, config.exclude, found, notes, listings or Listings(), listed
+                )
             if portions:
                 continue
             if outside:
@@ -186,7 +195,7 @@ def discover(config: Config, listings: Optional[Listings] = None) -> Project:
     if problems:
         raise ConfigError(problems)
     files = tuple(sorted(found.values(), key=lambda f: f.module))
-    return Project(root, files, tuple(notes))
+    return Project(root, files, tuple(notes), tuple(listed))
 
 
 def _packages_in(roots: tuple[Path, ...], parents: list[str]) -> list[str]:
@@ -219,6 +228,7 @@ def _walk_package(
     found: dict[str, SourceFile],
     notes: list[str],
     listings: Listings,
+    listed: list[str],
 ) -> None:
     # Symlinked directories are never descended into, so a link can never lead
     # discovery out of the project root, and every directory below ``top`` is
@@ -235,6 +245,7 @@ def _walk_package(
     stack: list[tuple[str, tuple[str, ...]]] = [(str(top), ())]
     while stack:
         directory, rel_dir = stack.pop()
+        listed.append(directory)
         entries = listings.entries(directory)
         prefix = ".".join((package, *rel_dir))
         rel_root = "/".join((top_rel, *rel_dir)) if top_rel != "." else "/".join(rel_dir) or "."

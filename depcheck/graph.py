@@ -66,16 +66,26 @@ class Resolver:
     def __init__(self, modules: Iterable[str], packages: Iterable[str]) -> None:
         self.modules = frozenset(modules)
         self.packages = tuple(packages)
+        # Answers by name: linking asks about the same names tens of thousands of times.
+        self._internal: dict[str, bool] = {}
+        self._nearest: dict[str, Optional[str]] = {}
 
     def is_internal(self, name: str) -> bool:
-        return any(name == p or name.startswith(p + ".") for p in self.packages)
+        known = self._internal.get(name)
+        if known is None:
+            known = self._internal[name] = any(name == p or name.startswith(p + ".") for p in self.packages)
+        return known
 
     def nearest(self, name: str) -> Optional[str]:
+        if name in self._nearest:
+            return self._nearest[name]
+        asked = name
         while name:
             if name in self.modules:
-                return name
+                break
             name = name.rpartition(".")[0]
-        return None
+        found = self._nearest[asked] = name or None
+        return found
 
     def resolve(self, module: SourceFile, fact: ImportFact) -> list[Resolved]:
         base = relative_base(module, fact)
@@ -299,6 +309,7 @@ class Names:
         self.aliases: dict[str, dict[str, Alias]] = {
             name: {a.name: a for a in f.aliases} for name, f in facts.items() if f.aliases
         }
+        self._canonical: dict[str, tuple[str, bool]] = {}
 
     def module_prefix(self, name: str) -> Optional[str]:
         """The longest analysed module that ``name`` is strictly inside."""
@@ -306,6 +317,12 @@ class Names:
 
     def canonical(self, name: str) -> tuple[str, bool]:
         """Follow re-exports, aliases and topic constants to the name's definition."""
+        known = self._canonical.get(name)
+        if known is None:
+            known = self._canonical[name] = self._follow(name)
+        return known
+
+    def _follow(self, name: str) -> tuple[str, bool]:
         seen = {name}
         for _ in range(50):
             module = self.module_prefix(name)

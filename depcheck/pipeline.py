@@ -242,19 +242,33 @@ def result_key(config: Config, project: Project, digests: Mapping[str, str]) -> 
     )
 
 
-def run(
+@dataclass
+class Prepared:
+    """A run up to its result key: the files found, their facts, and the key of the result.
+
+    A caller that stored what it printed for this key (``replay.py``) can answer from it;
+    :func:`complete` does the rest otherwise.
+    """
+
+    config: Config
+    project: Project
+    table: cache_mod.FactsTable
+    key: str  # the result key; "" without the cache
+    directory: Path  # the cache directory
+    results: Optional[cache_mod.ResultCache]
+    note: Optional[str]  # why the cache could not be written
+    started: float
+
+
+def prepare(
     config: Config,
     *,
     cache_dir: Optional[Path] = None,
     use_cache: bool = True,
     progress: Optional[Progress] = None,
     parallel: Optional[bool] = None,
-) -> Result:
-    """One run. ``cache_dir`` defaults to ``.depcheck_cache`` in the project root.
-
-    A cache that cannot be written is not an error: the run goes on without
-    it and ``Result.cache_note`` says why.
-    """
+) -> Prepared:
+    """Discover the files, take their facts from the cache or extract them, compute the result key."""
     started = time.perf_counter()
     directory = cache_dir if cache_dir is not None else config.root / cache_mod.DEFAULT_DIR
     settings = extraction_settings(config)
@@ -273,6 +287,15 @@ def run(
         except OSError as exc:
             note = _cache_note(directory, exc)
     key = result_key(config, project, table.digests) if results is not None else ""
+    return Prepared(config, project, table, key, directory, results, note, started)
+
+
+def complete(prepared: Prepared) -> Result:
+    """The violations of a prepared run: from the result cache when its key is there, else evaluated."""
+    config, project, table, key, results = (
+        prepared.config, prepared.project, prepared.table, prepared.key, prepared.results
+    )
+    note, started = prepared.note, prepared.started
     cached = results.load(key) if results is not None else None
     if cached is not None:
         violations, notes, dependencies, hidden = cached
@@ -286,11 +309,28 @@ def run(
         try:
             results.save(key, violations, notes, graph.number_of_edges(), hidden)
         except OSError as exc:
-            note = _cache_note(directory, exc)
+            note = _cache_note(prepared.directory, exc)
     return Result(
         config, project, graph, violations, notes, time.perf_counter() - started,
         cache_note=note, parsed=tuple(table.parsed), hidden=hidden,
     )
+
+
+def run(
+    config: Config,
+    *,
+    cache_dir: Optional[Path] = None,
+    use_cache: bool = True,
+    progress: Optional[Progress] = None,
+    parallel: Optional[bool] = None,
+) -> Result:
+    """One run. ``cache_dir`` defaults to ``.depcheck_cache`` in the project root.
+
+    A cache that cannot be written is not an error: the run goes on without
+    it and ``Result.cache_note`` says why.
+    """
+    return complete(prepare(config, cache_dir=cache_dir, use_cache=use_cache, progress=progress,
+                            parallel=parallel))
 
 
 def _cache_note(directory: Path, exc: OSError) -> str:

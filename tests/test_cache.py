@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from depcheck import cache, pipeline
-from depcheck.cli import main
 from depcheck.config import load_config
 from depcheck.discover import discover
+from depcheck.entry import main
 from depcheck.model import ExtractionSettings, FileFacts, ImportFact, ParseFailure, Suppression, UseSettings
 from tests.conftest import run_json, write_project
 
@@ -284,7 +284,8 @@ def test_the_cache_dir_ignores_itself_and_no_cache_writes_nothing(tmp_path):
     assert (root / cache.DEFAULT_DIR / ".gitignore").read_text().splitlines()[-1] == "*"
     elsewhere = tmp_path / "elsewhere"
     run_json(root, "--cache-dir", str(elsewhere))
-    assert [p.name.split("-")[0] for p in sorted(elsewhere.glob("*.bin"))] == ["facts", "result"]
+    # The report for replay too; the manifest only once nothing read is racy (a moment later).
+    assert [p.name.split("-")[0] for p in sorted(elsewhere.glob("*.bin"))] == ["facts", "report", "result"]
 
 
 # --------------------------------------------------------------------------- discovery listings
@@ -460,7 +461,7 @@ def test_an_unsupported_field_type_is_a_clear_error():
 def modules_imported_by_a_check(root: Path) -> list[str]:
     script = (
         "import sys, io, contextlib\n"
-        "from depcheck.cli import main\n"
+        "from depcheck.entry import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    main(['check', '--format', 'json', {str(root)!r}])\n"
         "heavy = ('networkx', 'libcst', 'rich', 'depcheck.facts', 'depcheck.graph', 'multiprocessing')\n"
@@ -631,3 +632,340 @@ def test_start_up_is_lean_for_every_config_shape(tmp_path):
     heavy = {"networkx", "libcst", "rich", "multiprocessing"}
     assert heavy.isdisjoint(modules_imported_by_a_check(root))  # cold: parsed and evaluated
     assert heavy.isdisjoint(modules_imported_by_a_check(root))  # warm: from the cache
+
+
+# --------------------------------------------------------------------------- the warm fast lane (replay.py)
+
+REPLAY_CONFIGS = [
+    CONFIG,
+    CONFIG + "uses = true\n",
+    '[tool.depcheck]\npackages = ["app"]\nlayers = ["app.low", "app.mid", "app.high"]\nmax_cycles = 1\n',
+    CONFIG + '\n[tool.depcheck.events]\npresets = ["bus"]\n\n[tool.depcheck.events.owners]\n"orders.*" = "app.high"\n',
+]
+REPLAY_FORMATS = ["json", "text", "junit", "sarif"]
+
+
+def cli(root: Path, *arguments: str) -> tuple[str, int]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = main([*arguments, str(root)])
+    return out.getvalue(), code
+
+
+@pytest.fixture
+def replays(monkeypatch):
+    """Counts the runs the fast lane answered, with a fixed clock (so elapsed times print alike)
+    and no racy window (each test run takes longer than a timestamp tick, so no edit below
+    shares its tick with what a run recorded; the racy rule has its own test)."""
+    from depcheck import store
+
+    monkeypatch.setattr(store, "RACY_NS", 0)
+    monkeypatch.setattr(time, "perf_counter", lambda: 0.0)
+    counts = {"long": 0}
+    real = pipeline.prepare
+
+    def counting(*args, **kwargs):
+        counts["long"] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "prepare", counting)
+    return counts
+
+
+def replay_project(rng, root: Path) -> None:
+    files = {"pyproject.toml": CONFIG, "app/__init__.py": ""}
+    for layer in ("high", "mid", "low"):
+        files[f"app/{layer}/__init__.py"] = ""
+        for index in range(rng.randint(1, 3)):
+            files[f"app/{layer}/m{index}.py"] = ""
+    write_project(root, files)
+    for path in sorted(root.glob("app/*/m*.py")):
+        path.write_text(random_source(rng, root), encoding="utf-8")
+
+
+def modules_of(root: Path) -> list[str]:
+    return sorted(".".join(p.relative_to(root).with_suffix("").parts) for p in root.glob("app/*/m*.py"))
+
+
+def random_source(rng, root: Path, keep_imports: Optional[str] = None) -> str:
+    modules = modules_of(root) or ["app.low"]
+    if keep_imports is not None:
+        imports = keep_imports
+    else:
+        chosen = rng.sample(modules, k=min(len(modules), rng.randint(0, 3)))
+        imports = "".join(f"import {m}\n" if rng.random() < 0.5 else "from {} import {}\n".format(*m.rsplit(".", 1))
+                          for m in chosen)
+    return imports + f"\n\ndef f():\n    return {rng.randint(0, 10**rng.randint(1, 6))}\n"
+
+
+def random_edit(rng, root: Path, step: int) -> str:
+    """One edit of the kinds a working tree sees; returns its name (for the failure message)."""
+    files = sorted(root.glob("app/*/m*.py"))
+    kind = rng.choice(["add", "remove", "rename", "imports", "body", "events", "uses", "suppress",
+                       "config", "baseline", "touch", "same-size", "nothing"])
+    target = rng.choice(files) if files else None
+    if kind == "add" or target is None:
+        layer = rng.choice(["high", "mid", "low"])
+        (root / f"app/{layer}/n{step}.py").write_text(random_source(rng, root), encoding="utf-8")
+    elif kind == "remove":
+        target.unlink()
+    elif kind == "rename":
+        target.rename(target.with_name(f"r{step}.py"))
+    elif kind == "imports":
+        target.write_text(random_source(rng, root), encoding="utf-8")
+    elif kind == "body":  # same imports, same lines: the facts stay equal
+        text = target.read_text(encoding="utf-8")
+        target.write_text(random_source(rng, root, keep_imports=text.split("\n\n\n")[0] + "\n"), encoding="utf-8")
+    elif kind == "events":
+        verb = rng.choice(["publishes", "consumes"])
+        with target.open("a", encoding="utf-8") as handle:
+            handle.write(f"# depcheck: {verb} orders.created\n")
+    elif kind == "uses":
+        other = rng.choice(modules_of(root))
+        package, name = other.rsplit(".", 1)
+        with target.open("a", encoding="utf-8") as handle:
+            handle.write(f"from {package} import {name}\n\n\ndef g():\n    return {name}.f()\n")
+    elif kind == "suppress":
+        lines = target.read_text(encoding="utf-8").split("\n")
+        target.write_text("\n".join(line + "  # depcheck: ignore[layer]" if line.startswith(("import", "from"))
+                                    else line for line in lines), encoding="utf-8")
+    elif kind == "config":
+        (root / "pyproject.toml").write_text(rng.choice(REPLAY_CONFIGS), encoding="utf-8")
+    elif kind == "baseline":
+        baseline = root / "depcheck-baseline.json"
+        if baseline.exists() and rng.random() < 0.5:
+            baseline.unlink()
+        else:
+            cli(root, "baseline")
+    elif kind == "touch":
+        later = time.time() + step
+        os.utime(target, (later, later))
+    elif kind == "same-size":  # the same size and mtime, other bytes: only ctime (and inode) tell
+        stat = target.stat()
+        data = target.read_bytes()
+        digit = next((i for i in range(len(data) - 1, -1, -1) if data[i:i + 1].isdigit()), None)
+        if digit is not None:
+            changed = data[:digit] + (b"1" if data[digit:digit + 1] != b"1" else b"2") + data[digit + 1:]
+            target.write_bytes(changed)
+            os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    return f"{kind} {target.relative_to(root) if target is not None and kind != 'add' else ''}"
+
+
+def test_random_edit_sequences_replay_exactly_what_a_cold_run_prints(tmp_path, replays):
+    """After every edit, the cached command line (twice: the second is usually answered by the fast
+    lane) prints byte for byte what a --no-cache run prints, with the same exit code."""
+    import random
+
+    answered = 0
+    for sequence in range(32):
+        rng = random.Random(f"replay-{sequence}")
+        root = tmp_path / f"p{sequence}"
+        replay_project(rng, root)
+        history = []
+        for step in range(6):
+            history.append(random_edit(rng, root, step))
+            fmt = rng.choice(REPLAY_FORMATS)
+            cold = cli(root, "check", "--format", fmt, "--no-cache")
+            for attempt in range(2):
+                before = replays["long"]
+                assert cli(root, "check", "--format", fmt) == cold, (sequence, history, fmt, attempt)
+                answered += replays["long"] == before
+    assert answered >= 150  # most repeated runs took the fast lane: it was what got compared
+
+
+def test_the_fast_lane_answers_without_loading_the_config_or_the_caches(tmp_path, replays):
+    root = write_project(tmp_path, FILES)
+    first = cli(root, "check", "--format", "json")
+    assert replays["long"] == 1
+    assert cli(root, "check", "--format", "json") == first
+    assert replays["long"] == 1  # answered before the pipeline
+    # Another command line (other format, other path spelling) is not this one's replay.
+    cli(root, "check", "--format", "text")
+    assert replays["long"] == 2
+
+
+@pytest.mark.parametrize("flags", [
+    ("--exit-zero",), ("--statistics",), ("-q",), ("--output-format", "concise"),
+    ("--select", "layer"), ("--ignore=layer",), ("--format", "text", "--quiet", "--exit-zero"),
+])
+def test_ruffs_flags_replay_what_the_long_way_prints(tmp_path, replays, flags):
+    """Flags that change only what is printed or the exit code are part of the replay's key."""
+    root = write_project(tmp_path, {**FILES, "app/low/other.py": "import app.high.h\n"})  # a layer error
+    assert cli(root, "check", "--no-cache")[1] == 1
+    cold = cli(root, "check", *flags, "--no-cache")
+    assert cli(root, "check", *flags) == cold
+    long_runs = replays["long"]
+    assert cli(root, "check", *flags) == cold
+    assert replays["long"] == long_runs  # the fast lane answered
+    if "--exit-zero" in flags:
+        assert cold[1] == 0
+
+
+def test_a_body_edit_replays_the_stored_report_without_the_result(tmp_path, replays, monkeypatch):
+    root = write_project(tmp_path, FILES)
+    first = cli(root, "check", "--format", "json")
+    load = cache.ResultCache.load
+    monkeypatch.setattr(cache.ResultCache, "load", lambda self, key: pytest.fail("decoded the result"))
+    edit(root / "app/low/l.py", "def f():\n    return 2\n")  # the same facts
+    assert cli(root, "check", "--format", "json") == first
+    assert replays["long"] == 1  # only l.py changed, its facts did not: parsed it, no pipeline
+    edit(root / "app/low/l.py", "def f():\n    return 3\n")
+    for manifest in (root / cache.DEFAULT_DIR).glob("replay-*.bin"):
+        manifest.unlink()
+    assert cli(root, "check", "--format", "json") == first
+    assert replays["long"] == 2  # no manifest: the pipeline's result key found the report
+    monkeypatch.setattr(cache.ResultCache, "load", load)
+    edit(root / "app/low/l.py", "import app.high.h\n\n\ndef f():\n    return 3\n")  # other facts
+    changed = cli(root, "check", "--format", "json")
+    assert changed == cli(root, "check", "--format", "json", "--no-cache") != first
+
+
+def crafted(path: Path, value) -> None:
+    import hashlib
+
+    payload = json.dumps(value).encode()
+    path.write_bytes(cache._MAGIC + hashlib.blake2b(payload, digest_size=cache._SUM_SIZE).digest() + payload)
+
+
+def test_a_damaged_or_foreign_manifest_or_report_is_ignored(tmp_path, replays):
+    root = write_project(tmp_path, FILES)
+    expected = cli(root, "check", "--format", "json")
+    manifest = next((root / cache.DEFAULT_DIR).glob("replay-*.bin"))
+    report = next((root / cache.DEFAULT_DIR).glob("report-*.bin"))
+    good = manifest.read_bytes(), report.read_bytes()
+    key, entries, report_key, digests = cache._read(manifest)
+    stat_entry = next(e for e in entries if e[1] == "stat" and e[2] is not None)
+    foreign_text = b'["x", 1, []]\n{"violations": []}'
+    damages = [
+        lambda: manifest.write_bytes(good[0][:-5]),  # truncated
+        lambda: manifest.write_bytes(good[0][:20] + b"X" + good[0][21:]),  # bad checksum
+        lambda: crafted(manifest, ["another key", entries, report_key, digests]),
+        lambda: crafted(manifest, [key, entries, report_key]),
+        lambda: crafted(manifest, [key, [[1, "stat", None]], report_key, digests]),
+        lambda: crafted(manifest, [key, [["/nonexistent\x00", "stat", [1, 2, 3, 4]]], report_key, {}]),
+        lambda: crafted(manifest, [key, [[stat_entry[0], "stat", [0, 0, 0, 0]]], report_key, {}]),
+        lambda: crafted(manifest, [key, [[stat_entry[0], "stat", [0, 0, 0, 0]]], report_key,
+                                   {stat_entry[0]: "not its digest"}]),
+        lambda: crafted(manifest, [key, entries, report_key, {stat_entry[0]: 7}]),
+        lambda: crafted(manifest, [key, entries, "no such report", digests]),
+        lambda: crafted(manifest, {"key": key}),
+        lambda: report.write_bytes(good[1][:-3]),
+        lambda: report.write_bytes(cache._MAGIC + b"0" * 16 + foreign_text),
+    ]
+    for number, damage in enumerate(damages):
+        manifest.write_bytes(good[0])
+        report.write_bytes(good[1])
+        damage()
+        before = replays["long"]
+        assert cli(root, "check", "--format", "json") == expected, number
+        assert replays["long"] == before + 1, number  # went the long way
+
+
+def test_a_report_with_a_valid_checksum_and_a_hostile_header_is_not_replayed(tmp_path, replays):
+    from depcheck import store
+
+    root = write_project(tmp_path, FILES)
+    expected = cli(root, "check", "--format", "json")
+    report = next((root / cache.DEFAULT_DIR).glob("report-*.bin"))
+    header, body = store.read_blob(report)
+    for hostile in ([header[0], 7, []], [header[0], 1, [[10**9, "f", 2]]], [header[0], 1, [[0, "x", 2]]],
+                    [header[0], True, []], [header[0], 1, [[0, "f", True]]], ["other", 1, []]):
+        store.write_blob(report.parent, report.name, hostile, body)
+        before = replays["long"]
+        assert cli(root, "check", "--format", "json") == expected
+        assert replays["long"] == before + 1
+
+
+def test_a_racy_file_is_not_vouched_for(tmp_path, monkeypatch):
+    """A file changed just before (or during) a run could change again within its timestamp tick
+    without its stat changing: such a run records no manifest."""
+    root = write_project(tmp_path, FILES)
+    cli(root, "check", "--format", "json")  # every file was written a moment ago
+    assert not list((root / cache.DEFAULT_DIR).glob("replay-*.bin"))
+    from depcheck import store
+
+    monkeypatch.setattr(store, "RACY_NS", 0)
+    old = time.time() - 60
+    for path in root.rglob("*.py"):
+        os.utime(path, (old, old))  # ctime is still now: racy by ctime alone
+    monkeypatch.setattr(store, "RACY_NS", 3_000_000_000)
+    cli(root, "check", "--format", "json")
+    assert not list((root / cache.DEFAULT_DIR).glob("replay-*.bin"))
+
+
+def test_a_rewrite_that_restores_size_and_mtime_is_seen_by_its_ctime(tmp_path, replays):
+    root = write_project(tmp_path, FILES)
+    target = root / "app/low/other.py"
+    cli(root, "check", "--format", "json")
+    stat = target.stat()
+    edit(target, "import app.high\n"[: stat.st_size].ljust(stat.st_size, "\n"))
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert target.stat().st_mtime_ns == stat.st_mtime_ns and target.stat().st_size == stat.st_size
+    assert cli(root, "check", "--format", "json") == cli(root, "check", "--format", "json", "--no-cache")
+
+
+def test_the_replayed_report_says_how_long_the_replay_took(tmp_path, monkeypatch):
+    from depcheck import store
+
+    monkeypatch.setattr(store, "RACY_NS", 0)
+    root = write_project(tmp_path, FILES)
+    cli(root, "check", "--format", "json")
+    clock = iter([100.0, 100.25])  # main's start, the fill
+    monkeypatch.setattr(time, "perf_counter", lambda: next(clock))
+    output, _ = cli(root, "check", "--format", "json")
+    assert json.loads(output)["summary"]["seconds"] == 0.25
+
+
+def test_a_warm_check_imports_only_the_fast_lane(tmp_path):
+    from depcheck import store
+
+    root = write_project(tmp_path, FILES)
+    old = (time.time_ns() - 2 * store.RACY_NS) / 1e9
+    for path in root.rglob("*"):
+        os.utime(path, (old, old))
+    script = (
+        "import sys, io, contextlib\n"
+        "before = set(sys.modules)\n"
+        "import depcheck.store\n"
+        "depcheck.store.RACY_NS = 0\n"  # the files' ctimes are a moment ago
+        "from depcheck.entry import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main(['check', '--format', 'json', {str(root)!r}])\n"
+        "print(' '.join(sorted(set(sys.modules) - before)))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    command = [sys.executable, "-c", script]
+    subprocess.run(command, capture_output=True, text=True, env=env, check=True)  # records
+    imported = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout.split()
+    # json (and the C parts of json and blake2b) besides the fast lane; no config, no argparse.
+    imported = [m for m in imported if not m.startswith(("json", "_json", "_blake2", "gc"))]
+    assert imported == ["depcheck", "depcheck.entry", "depcheck.replay", "depcheck.store"]
+
+
+def test_what_discovery_looks_for_is_vouched_for_too(tmp_path, replays):
+    """A package directory that appears beside a module file of the same name takes its place;
+    the fast lane knows discovery looks for it (and for src/), not only at the files it read."""
+    root = write_project(tmp_path, {
+        "pyproject.toml": '[tool.depcheck]\npackages = ["app", "lib"]\nlayers = ["lib", "app"]\n',
+        "app.py": "X = 1\n", "lib.py": "import app\n",
+    })
+    first = cli(root, "check", "--format", "json")
+    assert cli(root, "check", "--format", "json") == first and replays["long"] == 1
+    write_project(root, {"app/__init__.py": "import lib\n"})
+    after = cli(root, "check", "--format", "json")
+    assert after == cli(root, "check", "--format", "json", "--no-cache") != first
+    write_project(root, {"src/other.py": ""})
+    assert cli(root, "check", "--format", "json") == cli(root, "check", "--format", "json", "--no-cache")
+
+
+def test_a_result_of_other_inputs_is_told_by_its_first_bytes_not_read_whole(tmp_path, monkeypatch):
+    root = write_project(tmp_path, FILES)
+    run(root)
+    read = []
+    real = cache._read
+    monkeypatch.setattr(cache, "_read", lambda path: read.append(Path(path).name) or real(path))
+    edit(root / "app/low/l.py", "import app.high.h\n")
+    same_as_without_cache(root)
+    assert not [name for name in read if name.startswith("result")]
+    assert run(root)._graph is None  # the result it wrote is found (and read) by the next run
+    assert [name for name in read if name.startswith("result")]

@@ -348,7 +348,7 @@ def test_a_dumb_terminal_gets_no_colour(shop, capsys, monkeypatch):
 
     monkeypatch.setenv("TERM", "dumb")
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True, raising=False)
-    from depcheck.cli import _use_color
+    from depcheck.replay import use_color as _use_color
 
     assert _use_color(sys.stdout) is False
     monkeypatch.setenv("TERM", "xterm-256color")

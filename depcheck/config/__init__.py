@@ -15,7 +15,6 @@ was expected.
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 from typing import Optional
@@ -38,14 +37,13 @@ from depcheck.config.settings import (
     OwnerRule,
 )
 from depcheck.config.source import SourceMap
+from depcheck.replay import CONFIG_FILES, find_config_path
 
 __all__ = [
     "CONFIG_FILES", "AcceptedDependency", "Config", "ConfigError", "Contract", "EventDeclaration",
     "EventSettings", "ForbiddenRule", "Interface", "OwnerRule", "display", "find_config", "load_config",
     "parse_config",
 ]
-
-CONFIG_FILES = ("depcheck.toml", "pyproject.toml")
 
 
 class ConfigError(Exception):
@@ -58,21 +56,8 @@ class ConfigError(Exception):
 
 def find_config(start: Path) -> Optional[Path]:
     """The nearest depcheck.toml, or pyproject.toml with a [tool.depcheck] table."""
-    start = start.resolve()
-    for directory in (start, *start.parents):
-        for name in CONFIG_FILES:
-            candidate = directory / name
-            if not candidate.is_file():
-                continue
-            if name == "depcheck.toml":
-                return candidate
-            try:
-                head = candidate.read_text(encoding="utf-8", errors="replace")
-            except OSError:
-                continue
-            if re.search(r"^\s*\[+\s*tool\.depcheck\b", head, re.MULTILINE):
-                return candidate
-    return None
+    found = find_config_path(str(start))
+    return Path(found) if found is not None else None
 
 
 def load_config(path: Path) -> Config:
