@@ -44,6 +44,9 @@ class EventPattern:
     accepts: str = "any"
     defined: bool = False  # only events some define site (or ``known``) makes
     known: tuple[str, ...] = ()  # globs of event ids defined outside the analysed code
+    # Globs of classes (resolved through imports) the called object must be shown to be an
+    # instance of, in the same file: ``producer.send`` only on a ``kafka.KafkaProducer``.
+    instance_of: tuple[str, ...] = ()
 
     @property
     def word(self) -> str:
@@ -66,6 +69,18 @@ DJANGO_SIGNALS = (
     "django.contrib.auth.signals.*",
     "django.db.backends.signals.*",
 )
+
+
+KAFKA_PRODUCERS = (
+    "kafka.KafkaProducer", "kafka.*.KafkaProducer", "confluent_kafka.Producer", "confluent_kafka.*.Producer",
+    "confluent_kafka.SerializingProducer", "aiokafka.AIOKafkaProducer", "aiokafka.*.AIOKafkaProducer",
+)
+KAFKA_CONSUMERS = (
+    "kafka.KafkaConsumer", "kafka.*.KafkaConsumer", "confluent_kafka.Consumer", "confluent_kafka.*.Consumer",
+    "confluent_kafka.DeserializingConsumer", "aiokafka.AIOKafkaConsumer", "aiokafka.*.AIOKafkaConsumer",
+)
+FAUST_APPS = ("faust.App", "faust.app.App", "faust.app.base.App")
+BLINKER_NAMESPACES = ("blinker.Namespace", "blinker.base.Namespace", "flask.signals.Namespace")
 
 
 def _p(name: str, kind: str, call: str, *event: str, **options: object) -> EventPattern:
@@ -101,22 +116,34 @@ PRESETS: dict[str, tuple[EventPattern, ...]] = {
     "blinker": (
         # blinker.signal("name") is one global signal per name: the name is the event.
         _p("blinker.signal", DEFINE, "blinker.signal", "arg:0", "kw:name", accepts="topic"),
-        _p("blinker.signal", DEFINE, "signal", "arg:0", "kw:name", accepts="topic"),
         # Namespace().signal("name") is private to its namespace: the object is the event.
-        _p("blinker.Namespace.signal", DEFINE, "*.signal", "target"),
+        _p("blinker.Namespace.signal", DEFINE, "*.signal", "target", instance_of=BLINKER_NAMESPACES),
         _p("blinker.send", PUBLISH, "*.send", "object", defined=True),
         _p("blinker.connect", CONSUME, "*.connect", "object", defined=True),
         _p("blinker.connect_via", CONSUME, "*.connect_via", "object", defined=True),
     ),
     "kafka": (
-        _p("kafka.send", PUBLISH, "*.send", "arg:0", "kw:topic", accepts="topic"),
-        _p("kafka.produce", PUBLISH, "*.produce", "arg:0", "kw:topic", accepts="topic"),
-        _p("kafka.subscribe", CONSUME, "*.subscribe", "arg:0", "kw:topics", accepts="topic"),
-        _p("kafka.KafkaConsumer", CONSUME, "KafkaConsumer", "args", "kw:topics", accepts="topic"),
-        _p("kafka.KafkaConsumer", CONSUME, "*.KafkaConsumer", "args", "kw:topics", accepts="topic"),
-        # faust: app.topic("t") names a topic; agents consume it, topic.send publishes to it.
-        _p("faust.topic", DEFINE, "*.topic", "arg:0", accepts="topic"),
-        _p("faust.agent", CONSUME, "*.agent", "arg:0", "kw:channel", accepts="topic"),
+        # Only on objects the file shows to be clients of kafka-python, confluent-kafka or
+        # aiokafka: celery's ``dispatcher.send("task-failed")`` or ``pubsub.subscribe("news")``
+        # are no topics.
+        _p("kafka.send", PUBLISH, "*.send", "arg:0", "kw:topic", accepts="topic",
+           instance_of=KAFKA_PRODUCERS),
+        _p("kafka.send_and_wait", PUBLISH, "*.send_and_wait", "arg:0", "kw:topic", accepts="topic",
+           instance_of=KAFKA_PRODUCERS),
+        _p("kafka.produce", PUBLISH, "*.produce", "arg:0", "kw:topic", accepts="topic",
+           instance_of=KAFKA_PRODUCERS),
+        _p("kafka.subscribe", CONSUME, "*.subscribe", "arg:0", "kw:topics", accepts="topic",
+           instance_of=KAFKA_CONSUMERS),
+        _p("kafka.KafkaConsumer", CONSUME, "kafka.KafkaConsumer", "args", "kw:topics", accepts="topic"),
+        _p("kafka.KafkaConsumer", CONSUME, "kafka.*.KafkaConsumer", "args", "kw:topics", accepts="topic"),
+        _p("kafka.AIOKafkaConsumer", CONSUME, "aiokafka.AIOKafkaConsumer", "args", "kw:topics",
+           accepts="topic"),
+        _p("kafka.AIOKafkaConsumer", CONSUME, "aiokafka.*.AIOKafkaConsumer", "args", "kw:topics",
+           accepts="topic"),
+        # faust: app.topic("t") on a faust.App names a topic; agents consume it, topic.send publishes to it.
+        _p("faust.topic", DEFINE, "*.topic", "arg:0", accepts="topic", instance_of=FAUST_APPS),
+        _p("faust.agent", CONSUME, "*.agent", "arg:0", "kw:channel", accepts="topic",
+           instance_of=FAUST_APPS),
         _p("faust.send", PUBLISH, "*.send", "object", accepts="topic", defined=True),
     ),
 }

@@ -351,6 +351,80 @@ def test_kafka_false_positives(tmp_path):
     assert events == {}
 
 
+def test_kafka_clients_shown_by_construction_annotation_and_self_attributes(tmp_path):
+    events = catalog(tmp_path, '["kafka"]', {
+        "app/clients.py": """
+            from typing import Optional
+
+            import confluent_kafka
+            from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+            from kafka import KafkaProducer
+
+            class Outbox:
+                def __init__(self):
+                    self.producer = KafkaProducer(bootstrap_servers="x")
+                    self._aio: AIOKafkaProducer
+
+                def flush(self, order):
+                    self.producer.send("orders.created", value=order)
+
+                async def later(self, order):
+                    await self._aio.send_and_wait("orders.later", order)
+
+            def annotated(producer: Optional[KafkaProducer], other: "confluent_kafka.Producer"):
+                producer.send(topic="orders.annotated")
+                other.produce("orders.confluent", b"")
+
+            async def consume():
+                consumer = AIOKafkaConsumer("orders.aio", bootstrap_servers="x")
+                async with AIOKafkaProducer() as producer:
+                    await producer.send("orders.context", b"")
+                consumer.subscribe(["orders.resubscribed"])
+        """,
+    })
+    assert summary(events) == {
+        "orders.aio": ([], [("app.clients", 23)]),
+        "orders.annotated": ([("app.clients", 19)], []),
+        "orders.confluent": ([("app.clients", 20)], []),
+        "orders.context": ([("app.clients", 25)], []),
+        "orders.created": ([("app.clients", 13)], []),
+        "orders.later": ([("app.clients", 16)], []),
+        "orders.resubscribed": ([], [("app.clients", 26)]),
+    }
+
+
+def test_kafka_preset_never_takes_a_method_name_alone(tmp_path):
+    # Real shapes from celery, websockets, smtplib and redis: string arguments, no Kafka client.
+    events = catalog(tmp_path, '["kafka"]', {
+        "app/events.py": """
+            import smtplib
+
+            import redis
+            from kafka import KafkaProducer
+
+            from app.local import Producer
+
+            def heartbeat(dispatcher, websocket, host):
+                dispatcher.send("task-failed", uuid=1)
+                websocket.send("ping")
+                smtplib.SMTP(host).send("EHLO")
+                pubsub = redis.Redis().pubsub()
+                pubsub.subscribe("news")
+                Producer().send("not-kafka")  # a Producer of the project's own
+
+            def shadowed(producer):
+                producer.send("unknown-client")
+
+            kafka_producer = KafkaProducer()
+
+            def rebound(kafka_producer):
+                kafka_producer.send("parameter-hides-the-client")
+        """,
+        "app/local.py": "class Producer:\n    def send(self, topic): ...\n",
+    })
+    assert events == {}
+
+
 # --------------------------------------------------------------------------- custom patterns
 
 
@@ -358,14 +432,14 @@ HOOKS = """
 [[tool.depcheck.events.patterns]]
 name = "hooks.get_hooks"
 kind = "publish"
-call = "*.get_hooks"
+call = "app.core.hooks.get_hooks"
 event = "arg:0"
 accepts = "topic"
 
 [[tool.depcheck.events.patterns]]
 name = "hooks.register"
 kind = "consume"
-call = "*.register"
+call = "app.core.hooks.register"
 event = ["arg:0", "kw:hook_name"]
 accepts = "topic"
 
@@ -393,6 +467,12 @@ def test_string_keyed_hook_registry_as_custom_patterns(tmp_path):
             def editor_js(): ...
 
             admin.site.register(BlogPost)  # a model admin, not a hook: no string
+        """,
+        "app/search/checks.py": """
+            from django.core.checks import register
+
+            @register("search")  # a system check, not a hook
+            def check_backends(app_configs, **kwargs): ...
         """,
     }, extra=HOOKS)
     assert summary(events) == {

@@ -155,7 +155,7 @@ def test_publishing_an_event_you_own_makes_no_edge_but_someone_elses_does(projec
 def test_owner_package_without_init_points_at_its_first_module(project):
     files = app(
         config('[tool.depcheck.events.owners]', '"orders.*" = "app.high"', presets='["kafka"]'),
-        app__high__a="", app__low__c='producer = None\nproducer.send("orders.created")\n',
+        app__high__a="", app__low__c='from kafka import KafkaProducer\nproducer = KafkaProducer()\nproducer.send("orders.created")\n',
     )
     # Only above the first regular package are folders without __init__.py part
     # of the code (inside one they are not imported under its name): make `app` a
@@ -191,8 +191,8 @@ def test_topic_constants_from_another_module_are_topics(project):
     root = project(app(
         config('[tool.depcheck.events.owners]', '"orders.*" = "app.high"', presets='["kafka"]'),
         app__high__topics='ORDERS = "orders.created"\n',
-        app__high__p="from app.high.topics import ORDERS\n\n"
-                     "def f(producer):\n    producer.send(ORDERS, b'')\n",
+        app__high__p="from kafka import KafkaProducer\nfrom app.high.topics import ORDERS\n\n"
+                     "def f(producer: KafkaProducer):\n    producer.send(ORDERS, b'')\n",
         app__low__c="from kafka import KafkaConsumer\nfrom app.high import topics\n\n"
                     "consumer = KafkaConsumer(topics.ORDERS)\n",
     ))
@@ -200,7 +200,7 @@ def test_topic_constants_from_another_module_are_topics(project):
     assert list(events) == ["orders.created"]
     assert events["orders.created"]["kind"] == "topic"
     assert events["orders.created"]["owner"] == "app.high"
-    assert sites(events["orders.created"], "publishers") == [("app.high.p", 4)]
+    assert sites(events["orders.created"], "publishers") == [("app.high.p", 5)]
     assert sites(events["orders.created"], "consumers") == [("app.low.c", 4)]
 
 
@@ -246,7 +246,7 @@ def test_config_declarations_make_the_same_edges_located_in_the_config(project):
 def test_hygiene_warnings(project):
     root = project(app(
         config(presets='["kafka"]'),
-        app__low__p='def f(producer):\n    producer.send("audit.log", b"")\n',
+        app__low__p='from kafka import KafkaProducer\n\ndef f(producer: KafkaProducer):\n    producer.send("audit.log", b"")\n',
         app__low__c='from kafka import KafkaConsumer\n\nc = KafkaConsumer("payments.settled")\n',
         app__low__topics='# depcheck: publishes app.low.topics.Ghost\nclass Ghost: ...\n',
     ))
@@ -266,7 +266,7 @@ def test_hygiene_warnings(project):
 def test_hygiene_warning_can_be_suppressed_on_the_site(project):
     root = project(app(
         config('[tool.depcheck.events.owners]', '"audit.*" = "app.low"', presets='["kafka"]'),
-        app__low__p='def f(producer):\n'
+        app__low__p='from kafka import KafkaProducer\n\ndef f(producer: KafkaProducer):\n'
                     '    producer.send("audit.log", b"")  # depcheck: ignore[event-not-consumed]\n',
     ))
     code, doc = run_json(root)
@@ -308,7 +308,7 @@ def test_events_text_and_mermaid(tmp_path, capsys):
 
 
 def test_mermaid_shows_events_with_one_side_only(project, capsys):
-    root = project(app(config(presets='["kafka"]'), app__low__p='def f(p):\n    p.send("audit.log")\n'))
+    root = project(app(config(presets='["kafka"]'), app__low__p='import kafka\n\ndef f(p: kafka.KafkaProducer):\n    p.send("audit.log")\n'))
     assert main(["events", "--format", "mermaid", str(root)]) == 0
     out = capsys.readouterr().out
     assert 'event_audit_log(["audit.log"])' in out and 'app_low -- "audit.log" --> event_audit_log' in out

@@ -20,7 +20,7 @@ from depcheck.config.settings import EventDeclaration, EventSettings, OwnerRule
 from depcheck.patterns import ACCEPTS, KINDS, PLACE_RE, PRESETS, EventPattern
 
 EVENT_KEYS = ("presets", "owners", "patterns", "declare")
-PATTERN_KEYS = ("name", "kind", "call", "event", "accepts", "defined", "known")
+PATTERN_KEYS = ("name", "kind", "call", "event", "accepts", "defined", "known", "instance_of")
 DECLARE_KEYS = ("publishes", "consumes")
 
 _EVENT_ID_RE = re.compile(r"^[^\s\x00-\x1f]+$")
@@ -145,11 +145,16 @@ def _parse_pattern(reader: Reader, value: Any, path: Path_) -> Optional[EventPat
         reader.problem((*path, "defined"), f"expected true or false, got {describe(defined)}")
         ok = False
     known = strings(reader, raw.get("known", []), (*path, "known"), allow_string=True)
+    instance_of = strings(reader, raw.get("instance_of", []), (*path, "instance_of"), allow_string=True)
+    if instance_of and call is not None and "." not in call and "*" not in call:
+        reader.problem((*path, "instance_of"), f"'instance_of' needs a method call pattern like '*.{call}', "
+                       f"but call = {call!r} names a plain function")
+        ok = False
     name = raw.get("name", render_key(path))  # unnamed: called by its key, events.patterns[2]
     if not isinstance(name, str) or not name:
         reader.problem((*path, "name"), f"expected a string, got {describe(name)}")
         ok = False
     if not ok:
         return None
-    return EventPattern(name, kind, call, tuple(places), accepts, defined, known)
+    return EventPattern(name, kind, call, tuple(places), accepts, defined, known, instance_of)
 

@@ -23,8 +23,13 @@ from depcheck.patterns import DEFINE, PUBLISH, EventPattern
 class EventMatcher:
     """Matches calls against the patterns and records the sites found (also while binding)."""
 
-    def __init__(self, patterns: tuple[EventPattern, ...], lines: list[str]) -> None:
+    def __init__(
+        self, patterns: tuple[EventPattern, ...], lines: list[str], receivers: Optional[dict[int, str]] = None
+    ) -> None:
         self.lines = lines
+        # ``id`` of each receiver expression the file shows to be an instance of an
+        # ``instance_of`` class (instances.py), and that class.
+        self.receivers = receivers or {}
         self.defines = [p for p in patterns if p.kind == DEFINE]
         # Patterns by the last name of their call glob, so each call only tries its own.
         self.index: dict[str, list[tuple[int, EventPattern]]] = {}
@@ -47,7 +52,7 @@ class EventMatcher:
         candidates = [p for p in self._candidates(call.func, names) if p.kind == DEFINE]
         callee = names.callee(call.func) if candidates else ()
         for pattern in candidates:
-            if not _matches(pattern, callee):
+            if not _matches(pattern, callee) or not self._on_instance(pattern, call):
                 continue
             if "target" in pattern.event:
                 if target is not None:
@@ -71,12 +76,23 @@ class EventMatcher:
         for pattern in candidates:
             if pattern.kind == DEFINE or not _matches(pattern, callee):
                 continue
+            if not self._on_instance(pattern, call):
+                continue
             for expr in _place(pattern, call):
                 ref = names.resolve(expr)
                 if ref is not None and ref.event and not (pattern.accepts == "topic" and ref.own):
                     self._site(call, pattern.kind, ref, pattern)
         if self.defines:
             self.define(call, None, names)
+
+    def _on_instance(self, pattern: EventPattern, call: ast.Call) -> bool:
+        """Whether the call's object is shown to be an instance the pattern asks for (if it asks)."""
+        if not pattern.instance_of:
+            return True
+        if not isinstance(call.func, ast.Attribute):
+            return False
+        kind = self.receivers.get(id(call.func.value))
+        return kind is not None and any(fnmatch.fnmatchcase(kind, glob) for glob in pattern.instance_of)
 
     def _candidates(self, func: ast.expr, names: Names) -> list[EventPattern]:
         """The patterns a call could match, judged by its last name (also through an import alias)."""

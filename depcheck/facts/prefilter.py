@@ -14,6 +14,7 @@ import re
 from collections.abc import Collection
 from typing import Optional
 
+from depcheck.facts.instances import class_words
 from depcheck.model import Alias, Loader
 from depcheck.patterns import EventPattern
 
@@ -44,7 +45,13 @@ EVERY = Statements(None)
 def site_statements(
     text: str, patterns: tuple[EventPattern, ...], aliases: tuple[Alias, ...]
 ) -> Optional[Statements]:
-    """Where an event site may be; None when nowhere (no pattern's name occurs in the file)."""
+    """Where an event site may be; None when nowhere (no pattern's name occurs in the file).
+
+    A pattern that asks for an instance of some classes needs one of their names in the file too.
+    """
+    patterns = tuple(
+        p for p in patterns if not p.instance_of or any(w in text for w in class_words(p.instance_of))
+    )
     words = {pattern.word for pattern in patterns}
     if not any(word in text for word in words):
         return None
