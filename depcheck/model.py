@@ -140,6 +140,7 @@ class EventSite:
     own: bool = False
     pattern: str = ""  # the pattern's name; "inline" for a ``# depcheck: publishes`` comment
     text: str = ""
+    named: bool = False  # a topic define site assigned to a module-level name (``T = app.topic("t")``)
 
 
 @dataclass(frozen=True, order=True)
@@ -358,6 +359,10 @@ class CatalogEvent:
     definitions: tuple[Evidence, ...] = ()
     publishers: tuple[Evidence, ...] = ()
     consumers: tuple[Evidence, ...] = ()
+    # For an event left without an owner because several modules could own it: those
+    # modules, and what each does with it ("define", "publish" or "consume").
+    claimants: tuple[str, ...] = ()
+    claim: str = ""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,11 @@ KINDS = (PUBLISH, CONSUME, DEFINE)
 
 ACCEPTS = ("any", "topic", "name", "class")
 
+# Who owns a topic or hook that no module defines and no owner glob assigns: nobody (the
+# definer policy), or the module that publishes it (for hooks: fetches), or that consumes it.
+DEFINER = "definer"
+OWNER_POLICIES = (DEFINER, "publisher", "consumer")
+
 # Where the event sits in a matched call.
 PLACE_RE = re.compile(r"^(arg:\d+|kw:[A-Za-z_]\w*|args|object|target)$")
 
@@ -47,6 +52,7 @@ class EventPattern:
     # Globs of classes (resolved through imports) the called object must be shown to be an
     # instance of, in the same file: ``producer.send`` only on a ``kafka.KafkaProducer``.
     instance_of: tuple[str, ...] = ()
+    owner: str = ""  # an OWNER_POLICIES entry for this pattern's events; "": the configured default
 
     @property
     def word(self) -> str:

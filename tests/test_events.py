@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from depcheck.cli import main
-from tests.conftest import run_events, run_json, sites
+from tests.conftest import run_events, run_json, sites, write_project
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -358,3 +358,127 @@ def test_bad_event_config_exits_2_with_one_line(tmp_path, capsys, lines, expecte
     err = capsys.readouterr().err
     assert expected in err, err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- ownership policy
+
+HOOK_PATTERNS = """
+[[tool.depcheck.events.patterns]]
+name = "fetch"
+kind = "publish"
+call = "app.hooks.get_hooks"
+event = "arg:0"
+accepts = "topic"
+{owner}
+[[tool.depcheck.events.patterns]]
+name = "register"
+kind = "consume"
+call = "app.hooks.register"
+event = "arg:0"
+accepts = "topic"
+"""
+
+HOOKS = "def get_hooks(name): ...\ndef register(name): ...\n"
+FETCH = 'from app import hooks\n\nfor fn in hooks.get_hooks("{hook}"):\n    fn()\n'
+REGISTER = 'from app import hooks\n\n@hooks.register("{hook}")\ndef handler(): ...\n'
+
+
+def hook_project(project, default: str, owner: str, **files: str) -> Path:
+    """A project of its own under the test's folder (each call a fresh one)."""
+    toml = config(default, HOOK_PATTERNS.format(owner=owner), presets="[]")
+    tmp = project({})
+    hook_project.count = getattr(hook_project, "count", 0) + 1
+    return write_project(tmp / f"p{hook_project.count}", app(toml, app__hooks=HOOKS, **files))
+
+
+def test_publisher_policy_owns_a_hook_by_the_module_that_fetches_it(project):
+    root = hook_project(
+        project, 'default_owner = "publisher"', "",
+        app__low__menu=FETCH.format(hook="menu_items"),
+        app__high__admin=REGISTER.format(hook="menu_items"),
+    )
+    events = run_events(root)
+    assert events["menu_items"]["owner"] == "app.low.menu"
+    code, doc = run_json(root)
+    assert code == 0 and doc["violations"] == []  # high consumes low's hook: a downward edge
+    # A lower module registering for a higher one's hook is an upward dependency.
+    root = hook_project(
+        project, 'default_owner = "publisher"', "",
+        app__high__menu=FETCH.format(hook="menu_items"),
+        app__low__admin=REGISTER.format(hook="menu_items"),
+    )
+    code, doc = run_json(root)
+    (layer,) = doc["violations"]
+    assert layer["message"].startswith("app.low.admin consumes an event of app.high.menu:")
+    assert [(e["kind"], e["from"], e["to"], e["event"]) for e in layer["evidence"]] == [
+        ("consume", "app.low.admin", "app.high.menu", "menu_items"),
+    ]
+
+
+def test_the_definer_policy_leaves_it_ownerless_and_a_pattern_can_override_it(project):
+    files = {"app__low__menu": FETCH.format(hook="menu_items"),
+             "app__high__admin": REGISTER.format(hook="menu_items")}
+    assert run_events(hook_project(project, "", "", **files))["menu_items"]["owner"] is None
+    root = hook_project(project, "", 'owner = "publisher"', **files)
+    assert run_events(root)["menu_items"]["owner"] == "app.low.menu"
+    root = hook_project(project, 'default_owner = "publisher"', 'owner = "consumer"', **files)
+    assert run_events(root)["menu_items"]["owner"] == "app.high.admin"
+
+
+def test_several_publishers_own_it_by_their_common_package_inside_one_component(project):
+    root = hook_project(
+        project, 'default_owner = "publisher"', "",
+        app__low__menus__main=FETCH.format(hook="menu_items"),
+        app__low__menus__side=FETCH.format(hook="menu_items"),
+        **{"app/low/menus/__init__.py": ""},
+        app__high__admin=REGISTER.format(hook="menu_items"),
+    )
+    event = run_events(root)["menu_items"]
+    assert event["owner"] == "app.low.menus"
+    assert {s["to"] for s in run_json(root)[1]["violations"]} == set()
+
+
+def test_publishers_in_different_components_leave_it_ownerless_with_a_warning_naming_them(project, capsys):
+    root = hook_project(
+        project, 'default_owner = "publisher"', "",
+        app__low__menu=FETCH.format(hook="menu_items"),
+        app__high__menu=FETCH.format(hook="menu_items"),
+        app__high__admin=REGISTER.format(hook="menu_items"),
+    )
+    assert run_events(root)["menu_items"]["owner"] is None
+    code, doc = run_json(root)
+    (warning,) = [v for v in doc["violations"] if v["rule"] == "event-no-owner"]
+    assert warning["message"] == (
+        "topic 'menu_items' is published by modules of different components (app.high.menu, app.low.menu) "
+        "and none of them owns it, so its publishers and consumers depend on nobody"
+    )
+    assert not any(v["rule"] == "layer" for v in doc["violations"])
+    assert main(["check", str(root)]) == 0
+    text = capsys.readouterr().out
+    # The sites of an ownerless topic point at nobody: no arrow into an empty name.
+    assert "app/low/menu.py:3:11  app.low.menu [publish] event menu_items" in text
+    assert "->  " not in text and "-> [" not in text
+
+
+def test_a_topic_defined_in_several_modules_is_ambiguous_not_the_first_alphabetically(project):
+    root = project(app(
+        config(presets='["kafka"]'),
+        app__high__stream='import faust\n\napp = faust.App("x")\nclicks = app.topic("clicks")\n',
+        app__low__stream='import faust\n\napp = faust.App("y")\nclicks = app.topic("clicks")\n'
+                         '\n@app.agent(clicks)\nasync def count(stream): ...\n',
+    ))
+    events = run_events(root)
+    assert events["clicks"]["owner"] is None
+    code, doc = run_json(root)
+    assert not any(v["rule"] == "layer" for v in doc["violations"])  # no edge to an arbitrary definer
+    (warning,) = [v for v in doc["violations"] if v["rule"] == "event-no-owner"]
+    assert warning["message"].startswith(
+        "topic 'clicks' is defined in several modules (app.high.stream, app.low.stream) and none of them owns it"
+    )
+
+
+def test_an_unknown_owner_policy_is_a_config_error(project, capsys):
+    root = project(app(config('default_owner = "publishers"')))
+    assert main(["check", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "default_owner" in err and "expected one of definer, publisher, consumer, got a string ('publishers')" in err

@@ -62,7 +62,7 @@ class EventMatcher:
             for expr in _place(pattern, call):
                 if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
                     ref = Ref(expr.value, topic=True)
-                    self._site(call, DEFINE, ref, pattern)
+                    self._site(call, DEFINE, ref, pattern, named=target is not None)
                     return ref
         return None
 
@@ -108,11 +108,13 @@ class EventMatcher:
         found = [entry for word in dict.fromkeys(words) for entry in self.index.get(word, ())]
         return [pattern for _, pattern in sorted(found + self.wild, key=lambda e: e[0])]
 
-    def _site(self, node: ast.expr, kind: str, ref: Ref, pattern: EventPattern) -> None:
+    def _site(
+        self, node: ast.expr, kind: str, ref: Ref, pattern: EventPattern, *, named: bool = False
+    ) -> None:
         line = node.lineno
         self.sites.append(EventSite(
             line, node.col_offset + 1, kind, ref.event, ref.topic, ref.level, ref.own, pattern.name,
-            line_text(self.lines, line),
+            line_text(self.lines, line), named,
         ))
 
 

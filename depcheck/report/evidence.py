@@ -29,7 +29,9 @@ def _label(evidence: Evidence, pair: bool) -> str:
     event = f"event {evidence.event}" if evidence.event else ""
     if pair:
         tags = (f" [{kind}]" if kind else "") + (f" {event}" if event else "")
-        return f"{evidence.source} -> {evidence.target}{tags}"
+        # A site of an event nobody owns points at nothing: no arrow into an empty name.
+        arrow = f" -> {evidence.target}" if evidence.target else ""
+        return f"{evidence.source}{arrow}{tags}"
     # The reader already sees source -> target above this line: say what the site uses of it.
     used = evidence.name or (evidence.target if kind in USE_KINDS else "")
     return " ".join(part for part in (kind, used, event) if part)
