@@ -53,6 +53,9 @@ class EventPattern:
     # instance of, in the same file: ``producer.send`` only on a ``kafka.KafkaProducer``.
     instance_of: tuple[str, ...] = ()
     owner: str = ""  # an OWNER_POLICIES entry for this pattern's events; "": the configured default
+    # The function this (consume) pattern decorates stands for its event: a faust agent,
+    # whose ``agent.send()``/``ask()``/``cast()`` publish to the agent's channel.
+    names_function: bool = False
 
     @property
     def word(self) -> str:
@@ -149,7 +152,9 @@ PRESETS: dict[str, tuple[EventPattern, ...]] = {
         # faust: app.topic("t") on a faust.App names a topic; agents consume it, topic.send publishes to it.
         _p("faust.topic", DEFINE, "*.topic", "arg:0", accepts="topic", instance_of=FAUST_APPS),
         _p("faust.agent", CONSUME, "*.agent", "arg:0", "kw:channel", accepts="topic",
-           instance_of=FAUST_APPS),
+           instance_of=FAUST_APPS, names_function=True),
         _p("faust.send", PUBLISH, "*.send", "object", accepts="topic", defined=True),
+        _p("faust.ask", PUBLISH, "*.ask", "object", accepts="topic", defined=True),
+        _p("faust.cast", PUBLISH, "*.cast", "object", accepts="topic", defined=True),
     ),
 }

@@ -426,6 +426,93 @@ def test_kafka_preset_never_takes_a_method_name_alone(tmp_path):
     assert events == {}
 
 
+def test_faust_topic_constants_and_agents_send_ask_cast_to_their_channel(tmp_path):
+    events = catalog(tmp_path, '["kafka"]', {
+        "app/topics.py": 'ORDERS = "orders"\n',
+        "app/stream.py": """
+            import faust
+
+            from app import topics
+
+            PAYMENTS = "payments"
+            app = faust.App("shop", broker="kafka://localhost")
+            payments = app.topic(PAYMENTS)
+            orders = app.topic(topics.ORDERS, value_type=bytes)
+
+            @app.agent(orders)
+            async def process(stream):
+                async for order in stream:
+                    await payments.send(value=order)
+        """,
+        "app/web.py": """
+            from app.stream import process
+
+            async def checkout(order):
+                await process.send(value=order)
+                await process.ask(value=order)
+                await process.cast(value=order)
+        """,
+    })
+    assert summary(events) == {
+        "orders": ([("app.web", 4), ("app.web", 5), ("app.web", 6)], [("app.stream", 10)]),
+        "payments": ([("app.stream", 13)], []),
+    }
+    assert events["orders"]["owner"] == events["payments"]["owner"] == "app.stream"
+
+
+def test_saved_bound_methods_and_signals_of_classes_and_instances(tmp_path):
+    events = catalog(tmp_path, '["django"]', {
+        "app/signals.py": """
+            from django.dispatch import Signal
+
+            task_prerun = Signal()
+            task_sent = Signal()
+        """,
+        "app/trace.py": """
+            from django.dispatch import Signal
+
+            from app import signals
+
+            send_prerun = signals.task_prerun.send
+
+            class Worker:
+                ready = Signal()
+
+                def __init__(self):
+                    self.on_configure = Signal()
+                    self._send_sent = signals.task_sent.send
+
+                def run(self, task):
+                    send_prerun(sender=task)
+                    self.ready.send(sender=self)
+                    self.on_configure.send(sender=self)
+                    self._send_sent(sender=self)
+
+            def publish(task, make_sender):
+                send_sent = signals.task_sent.send
+                send_sent(sender=task)
+                other = make_sender()
+                other(sender=task)            # a value nobody can name: no event
+                twice = signals.task_sent.send
+                twice = make_sender()
+                twice(sender=task)            # bound twice: not the signal's send
+        """,
+        "app/ui.py": """
+            from app.trace import Worker
+
+            Worker.ready.connect(print)
+        """,
+    })
+    assert summary(events) == {
+        "app.signals.task_prerun": ([("app.trace", 15)], []),
+        "app.signals.task_sent": ([("app.trace", 18), ("app.trace", 22)], []),
+        "app.trace.Worker.on_configure": ([("app.trace", 17)], []),
+        "app.trace.Worker.ready": ([("app.trace", 16)], [("app.ui", 3)]),
+    }
+    assert events["app.trace.Worker.ready"]["owner"] == "app.trace"
+    assert sites(events["app.trace.Worker.on_configure"], "defined") == [("app.trace", 11)]
+
+
 # --------------------------------------------------------------------------- custom patterns
 
 

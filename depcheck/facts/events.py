@@ -60,11 +60,46 @@ class EventMatcher:
                     return None
                 continue
             for expr in _place(pattern, call):
+                # ``app.topic("clicks")``, or a constant naming it: ``app.topic(CLICKS)``,
+                # ``app.topic(topics.CLICKS)`` (an imported name, resolved in graph.py).
+                ref: Optional[Ref] = None
                 if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
                     ref = Ref(expr.value, topic=True)
-                    self._site(call, DEFINE, ref, pattern, named=target is not None)
+                elif isinstance(expr, (ast.Name, ast.Attribute)):
+                    ref = names.resolve(expr)
+                    if ref is not None and not ref.topic and (ref.own or pattern.accepts != "topic"):
+                        ref = None
+                if ref is None or not ref.event:
+                    continue
+                self._site(call, DEFINE, ref, pattern, named=target is not None)
+                return ref
+        return None
+
+    def decorated(self, decorator: ast.Call, names: Names) -> Optional[Ref]:
+        """The channel of ``@app.agent(channel)``: what the agent's ``send``/``ask``/``cast`` publish to."""
+        candidates = [p for p in self._candidates(decorator.func, names) if p.names_function]
+        if not candidates:
+            return None
+        callee = names.callee(decorator.func)
+        for pattern in candidates:
+            if not _matches(pattern, callee) or not self._on_instance(pattern, decorator):
+                continue
+            for expr in _place(pattern, decorator):
+                ref = names.resolve(expr)
+                if ref is not None and ref.event and (ref.topic or not ref.own):
                     return ref
         return None
+
+    def define_attribute(self, call: ast.Call, target: str, names: Names) -> Optional[ast.expr]:
+        """A class attribute a define pattern makes: the topic it names, or the object ``Class.attr``."""
+        before = len(self.sites)
+        topic = self.define(call, target, names)
+        if topic is not None:
+            return ast.Constant(topic.event)
+        if len(self.sites) == before:
+            return None
+        owner, _, attr = target.partition(".")
+        return ast.Attribute(value=ast.Name(id=owner, ctx=ast.Load()), attr=attr, ctx=ast.Load())
 
     def match_call(self, call: ast.Call, names: Names) -> None:
         candidates = self._candidates(call.func, names)
@@ -73,13 +108,24 @@ class EventMatcher:
         callee = names.callee(call.func)
         if not callee:
             return
+        # A saved bound method, ``send_prerun = signals.task_prerun.send`` then
+        # ``send_prerun(...)``: the call's object is what the method was taken from.
+        bound_object: Optional[Ref] = None
+        saved = _saved_method(call.func, names)
+        if saved is not None:
+            if saved.event and not saved.topic and "." in saved.event:
+                bound_object = saved._replace(event=saved.event.rpartition(".")[0])
+                callee = (*callee, saved.event)
         for pattern in candidates:
             if pattern.kind == DEFINE or not _matches(pattern, callee):
                 continue
             if not self._on_instance(pattern, call):
                 continue
-            for expr in _place(pattern, call):
-                ref = names.resolve(expr)
+            if bound_object is not None and "object" in pattern.event:
+                refs = [bound_object]
+            else:
+                refs = [names.resolve(expr) for expr in _place(pattern, call)]
+            for ref in refs:
                 if ref is not None and ref.event and not (pattern.accepts == "topic" and ref.own):
                     self._site(call, pattern.kind, ref, pattern)
         if self.defines:
@@ -98,6 +144,9 @@ class EventMatcher:
         """The patterns a call could match, judged by its last name (also through an import alias)."""
         if isinstance(func, ast.Attribute):
             words = [func.attr]
+            saved = _saved_method(func, names)
+            if saved is not None and not saved.topic:
+                words.append(saved.event.rsplit(".", 1)[-1])
         elif isinstance(func, ast.Name):
             words = [func.id]
             ref = names.lookup(func.id)
@@ -116,6 +165,19 @@ class EventMatcher:
             line, node.col_offset + 1, kind, ref.event, ref.topic, ref.level, ref.own, pattern.name,
             line_text(self.lines, line), named,
         ))
+
+
+def _saved_method(func: ast.expr, names: Names) -> Optional[Ref]:
+    """What a called name stands for (``send`` after ``send = sig.send``; ``self._send`` after
+    ``self._send = sig.send`` in a method), else None."""
+    if isinstance(func, ast.Name):
+        return names.lookup(func.id)
+    if (
+        isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self"
+        and names.class_stack and names.class_stack[-1] is None
+    ):
+        return names.resolve(func)
+    return None
 
 
 def _matches(pattern: EventPattern, callee: tuple[str, ...]) -> bool:
@@ -148,6 +210,32 @@ def _place(pattern: EventPattern, call: ast.Call) -> list[ast.expr]:
     return []
 
 
+def bind_saved_methods(names: Names, body: list[ast.stmt]) -> None:
+    """In a function's scope (innermost), ``send = sig.send`` binds ``send`` to ``sig.send``
+    when it is the name's only binding there, so ``send(...)`` is ``sig.send(...)``."""
+    scope = names.scopes[-1]
+    stores: dict[str, int] = {}
+    saved: dict[str, ast.expr] = {}
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            stores[node.id] = stores.get(node.id, 0) + 1
+        elif (
+            isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Attribute)
+        ):
+            saved[node.targets[0].id] = node.value
+        stack.extend(ast.iter_child_nodes(node))
+    for name, value in saved.items():
+        if stores.get(name) == 1:
+            ref = names.resolve(value)
+            if ref is not None and not ref.topic:
+                scope[name] = ref
+
+
 def find_sites(
     tree: ast.Module, text: str, patterns: tuple[EventPattern, ...], bindings: ModuleBindings,
     matcher: EventMatcher,
@@ -170,5 +258,5 @@ def find_sites(
                     names,
                 )
 
-        walk(tree, names, visit, statements, decorator=decorator)
+        walk(tree, names, visit, statements, decorator=decorator, bind=bind_saved_methods)
     return tuple(matcher.sites)

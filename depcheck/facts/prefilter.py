@@ -58,9 +58,24 @@ def site_statements(
     # A glob's name can be anywhere.
     if not all(p.exact_word for p in patterns) or "\r" in text and "\r" in text.replace("\r\n", ""):
         return EVERY
-    # Module-level aliases of a pattern's name (``from bus import publish as p``) are its names too.
+    # Module-level aliases of a pattern's name (``from bus import publish as p``) are its names too,
+    # and so are names a function saves a method in (``send = sig.send``).
     words.update(a.name for a in aliases if a.target.rsplit(".", 1)[-1] in words)
+    words.update(_saved_methods(text, words))
     return Statements(hit_lines(text, words, whole_words=True))
+
+
+def _saved_methods(text: str, words: set[str]) -> set[str]:
+    """Names assigned a pattern's method, ``send_task_sent = signals.task_sent.send``."""
+    if "=" not in text:
+        return set()
+    finder = re.compile(
+        r"\b([A-Za-z_]\w*)[ \t]*=[ \t]*[A-Za-z_][\w.]*\.(?:{})[ \t]*(?:#|$)".format(
+            "|".join(re.escape(w) for w in sorted(words))
+        ),
+        re.MULTILINE,
+    )
+    return set(finder.findall(text))
 
 
 def use_statements(text: str, words: set[str], loaders: tuple[Loader, ...]) -> Optional[Statements]:

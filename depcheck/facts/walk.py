@@ -29,12 +29,14 @@ def walk(
     index: Optional[SourceIndex] = None,
     annotations: bool = False,
     decorator: Optional[Callable[[ast.expr], None]] = None,
+    bind: Optional[Callable[[Names, list], None]] = None,
 ) -> None:
     """Walk ``tree``; ``visit(node)`` records what it wants and returns the children to walk.
 
     ``index`` chooses the statement-only function scopes (``function_scope``);
     ``annotations`` also walks parameters' and return annotations;
-    ``decorator`` sees each decorator first (``@sig.connect`` is a call).
+    ``decorator`` sees each decorator first (``@sig.connect`` is a call);
+    ``bind(names, body)`` may refine a function's scope once it is pushed.
     """
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
     while stack:
@@ -60,6 +62,8 @@ def walk(
                     stack.append((annotation, 0))
             body = current.body if isinstance(current.body, list) else [current.body]
             names.scopes.append(function_scope(current, body, index))
+            if bind is not None:
+                bind(names, body)
             names.class_stack.append(None)
             stack.append((current, _LEAVE_FUNCTION))
             stack.extend((child, 0) for child in reversed(body))
