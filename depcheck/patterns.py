@@ -24,7 +24,7 @@ DEFINER = "definer"
 OWNER_POLICIES = (DEFINER, "publisher", "consumer")
 
 # Where the event sits in a matched call.
-PLACE_RE = re.compile(r"^(arg:\d+|kw:[A-Za-z_]\w*|args|object|target)$")
+PLACE_RE = re.compile(r"^(arg:\d+|kw:[A-Za-z_]\w*|args|object|target|method|function)$")
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,10 @@ class EventPattern:
     (``django.dispatch.receiver``); ``*`` also spans dots, so ``*.send``
     matches any method named ``send``. ``event`` lists the places tried in
     order: ``arg:N`` (a positional argument), ``kw:NAME``, ``args`` (every
-    positional argument), ``object`` (what the method is called on) and, for
-    define patterns, ``target`` (the module-level name the call is assigned to).
+    positional argument), ``object`` (what the method is called on), ``method``
+    (the called method's name: ``pm.hook.startup()`` is ``"startup"``),
+    ``function`` (a decorator's: the decorated function's name) and, for define
+    patterns, ``target`` (the module-level name the call is assigned to).
     """
 
     name: str
@@ -59,14 +61,28 @@ class EventPattern:
 
     @property
     def word(self) -> str:
-        """The identifier every matching source must contain: a cheap pre-filter."""
-        last = self.call.rsplit(".", 1)[-1]
-        return max(re.split(r"\*|\?|\[[^\]]*\]?", last), key=len)
+        """The identifier every matching source must contain: a cheap pre-filter.
+
+        The call's last name when it is spelled out (``*.send``), else another name
+        spelled out in it (``*.hook.*``: ``hook``), else the longest fragment of the
+        last name (``pub*``: ``pub``; ``*``: none).
+        """
+        parts = self.call.split(".")
+        if parts[-1].isidentifier():
+            return parts[-1]
+        spelled = [p for p in parts if p.isidentifier()]
+        if spelled:
+            return max(spelled, key=len)
+        return max(re.split(r"\*|\?|\[[^\]]*\]?", parts[-1]), key=len)
 
     @property
     def exact_word(self) -> bool:
-        """Whether the call's last name is spelled out (``*.send``), not a glob (``pub*``)."""
-        return self.call.rsplit(".", 1)[-1].isidentifier()
+        """Whether ``word`` is a whole name as written in every matching call: ``*.send``, and
+        ``*.hook.*`` (an attribute in the middle), not ``pub*`` nor ``app.pub*`` (as resolved)."""
+        parts = self.call.split(".")
+        if parts[-1].isidentifier():
+            return True
+        return parts[0] == "*" and parts[-1] == "*" and any(p.isidentifier() for p in parts)
 
 
 # Django's built-in signals: defined in Django, so never by a ``Signal()`` in
@@ -89,6 +105,7 @@ KAFKA_CONSUMERS = (
     "confluent_kafka.DeserializingConsumer", "aiokafka.AIOKafkaConsumer", "aiokafka.*.AIOKafkaConsumer",
 )
 FAUST_APPS = ("faust.App", "faust.app.App", "faust.app.base.App")
+HOOKSPEC_MARKERS = ("pluggy.HookspecMarker", "pluggy.*.HookspecMarker")
 BLINKER_NAMESPACES = ("blinker.Namespace", "blinker.base.Namespace", "flask.signals.Namespace")
 
 
@@ -156,5 +173,28 @@ PRESETS: dict[str, tuple[EventPattern, ...]] = {
         _p("faust.send", PUBLISH, "*.send", "object", accepts="topic", defined=True),
         _p("faust.ask", PUBLISH, "*.ask", "object", accepts="topic", defined=True),
         _p("faust.cast", PUBLISH, "*.cast", "object", accepts="topic", defined=True),
+    ),
+    # Wagtail's string-keyed hooks, resolved through imports (Django's ``checks.register("x")``
+    # is no hook): whoever fetches a hook owns it.
+    "wagtail": (
+        _p("wagtail.get_hooks", PUBLISH, "wagtail.hooks.get_hooks", "arg:0", "kw:hook_name", accepts="topic",
+           owner="publisher"),
+        _p("wagtail.register", CONSUME, "wagtail.hooks.register", "arg:0", "kw:hook_name", accepts="topic",
+           owner="publisher"),
+    ),
+    # pluggy: a function decorated by a HookspecMarker defines the hook of its name (its module
+    # owns it), a ``@hookimpl`` function of that name implements it, ``pm.hook.NAME()`` calls it.
+    "pluggy": (
+        _p("pluggy.hookspec", DEFINE, "*", "function", accepts="topic", instance_of=HOOKSPEC_MARKERS,
+           owner=DEFINER),
+        _p("pluggy.hookimpl", CONSUME, "hookimpl", "kw:specname", "function", accepts="topic",
+           defined=True),
+        _p("pluggy.hookimpl", CONSUME, "*.hookimpl", "kw:specname", "function", accepts="topic",
+           defined=True),
+        _p("pluggy.hookimpl", CONSUME, "impl", "kw:specname", "function", accepts="topic",
+           defined=True),
+        _p("pluggy.hookimpl", CONSUME, "*.impl", "kw:specname", "function", accepts="topic",
+           defined=True),
+        _p("pluggy.hook", PUBLISH, "*.hook.*", "method", accepts="topic", defined=True),
     ),
 }

@@ -513,6 +513,112 @@ def test_saved_bound_methods_and_signals_of_classes_and_instances(tmp_path):
     assert sites(events["app.trace.Worker.on_configure"], "defined") == [("app.trace", 11)]
 
 
+# --------------------------------------------------------------------------- wagtail / pluggy
+
+
+def test_wagtail_hooks_resolved_through_imports_owned_by_their_fetcher(tmp_path):
+    events = catalog(tmp_path, '["wagtail"]', {
+        "app/core/views.py": """
+            from wagtail import hooks
+
+            def serve(page, request):
+                for fn in hooks.get_hooks("before_serve_page"):
+                    fn(page, request)
+                return hooks.get_hooks(hook_name="construct_main_menu")
+        """,
+        "app/blog/wagtail_hooks.py": """
+            from django.contrib import admin
+            from django.core.checks import register
+
+            from wagtail import hooks
+            from wagtail.hooks import register as register_hook
+
+            @hooks.register("before_serve_page")
+            def check_paywall(page, request): ...
+
+            def menu(request, items): ...
+
+            hooks.register("construct_main_menu", menu)
+            register_hook("insert_editor_js", menu)
+
+            @register("search")  # Django's system checks, not a hook
+            def check_backends(app_configs, **kwargs): ...
+
+            admin.site.register(object)
+        """,
+    })
+    assert summary(events) == {
+        "before_serve_page": ([("app.core.views", 4)], [("app.blog.wagtail_hooks", 7)]),
+        "construct_main_menu": ([("app.core.views", 6)], [("app.blog.wagtail_hooks", 12)]),
+        "insert_editor_js": ([], [("app.blog.wagtail_hooks", 13)]),
+    }
+    assert events["before_serve_page"]["owner"] == "app.core.views"  # the fetcher
+    assert events["insert_editor_js"]["owner"] is None  # nobody fetches it here
+
+
+def test_pluggy_hookspecs_define_hookimpls_consume_and_hook_calls_publish(tmp_path):
+    events = catalog(tmp_path, '["pluggy"]', {
+        "app/spec.py": """
+            import pluggy
+
+            hookspec = pluggy.HookspecMarker("app")
+            hookimpl = pluggy.HookimplMarker("app")
+
+            @hookspec
+            def app_startup(config): ...
+
+            @hookspec(firstresult=True)
+            def app_render(value): ...
+        """,
+        "app/manager.py": """
+            import pluggy
+
+            from app import spec
+
+            class Manager:
+                def __init__(self):
+                    self.pm = pluggy.PluginManager("app")
+                    self.pm.add_hookspecs(spec)
+
+                def start(self, config):
+                    self.pm.hook.app_startup(config=config)
+                    self.pm.hook.not_a_spec(config=config)   # no hookspec of that name
+                    return self.hook.app_render(value=1)
+        """,
+        "app/plugins/auth.py": """
+            from app.spec import hookimpl
+
+            @hookimpl
+            def app_startup(config): ...
+
+            @hookimpl(specname="app_render", tryfirst=True)
+            def render_twice(value): ...
+
+            @hookimpl
+            def helper(): ...  # implements no hookspec
+
+            class Plugin:
+                @hookimpl
+                def app_render(self, value): ...
+        """,
+        "app/other.py": """
+            from app.local import Marker
+
+            spec = Marker("x")
+
+            @spec
+            def looks_like_a_spec(): ...  # not a pluggy HookspecMarker
+        """,
+        "app/local.py": "class Marker: ...\n",
+    })
+    assert summary(events) == {
+        "app_render": ([("app.manager", 13)], [("app.plugins.auth", 6), ("app.plugins.auth", 13)]),
+        "app_startup": ([("app.manager", 11)], [("app.plugins.auth", 3)]),
+    }
+    assert events["app_startup"]["owner"] == events["app_render"]["owner"] == "app.spec"
+    assert sites(events["app_render"], "defined") == [("app.spec", 9)]
+
+
 # --------------------------------------------------------------------------- custom patterns
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import download_source, run_events, sites
+from tests.conftest import download_source, run_events, run_json, sites
 
 CELERY = "celery==5.4.0"
 
@@ -96,3 +96,138 @@ def test_celery_signals_saved_bound_methods_class_and_instance_signals(celery_so
         "celery.signals.worker_init": [("celery.fixups.django", 85)],
         "celery.signals.worker_process_init": [("celery.fixups.django", 146)],
     }
+
+
+# --------------------------------------------------------------------------- wagtail
+
+WAGTAIL = "wagtail==6.3"
+WAGTAIL_CONFIG = """
+[tool.depcheck]
+packages = ["wagtail"]
+acyclic = []
+exclude = ["*/tests/*", "*/test_*.py", "*/tests.py", "wagtail/test/*"]
+[tool.depcheck.events]
+presets = ["wagtail"]
+"""
+
+
+@pytest.fixture(scope="session")
+def wagtail_source(tmp_path_factory) -> Path:
+    root = download_source(tmp_path_factory, WAGTAIL, wheel=True)
+    (root / "pyproject.toml").write_text(WAGTAIL_CONFIG)
+    return root
+
+
+def _literal_hook_sites(root: Path, call: str) -> set[tuple[str, str, int]]:
+    """(hook, module, line) of every ``hooks.<call>("literal", ...)`` in non-test wagtail code."""
+    found = set()
+    finder = re.compile(r"\bhooks\." + call + r"\(\s*(?:hook_name=)?[\"']([\w-]+)[\"']")
+    for path in sorted((root / "wagtail").rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if "/tests/" in rel or "/test_" in rel or rel.endswith("/tests.py") or rel.startswith("wagtail/test/"):
+            continue
+        module = rel[:-3].replace("/", ".").removesuffix(".__init__")
+        text = path.read_text(encoding="utf-8")
+        for match in finder.finditer(text):
+            found.add((match.group(1), module, text.count("\n", 0, match.start()) + 1))
+    return found
+
+
+def test_wagtail_hooks_every_fetch_and_registration_with_the_fetcher_as_owner(wagtail_source):
+    events = run_events(wagtail_source)
+    published = {(e, m, line) for e, v in events.items() for m, line in sites(v, "publishers")}
+    consumed = {(e, m, line) for e, v in events.items() for m, line in sites(v, "consumers")}
+    # Read off the source independently: every literal ``hooks.get_hooks("x")`` and
+    # ``hooks.register("x")`` (decorator or call), and nothing else.
+    assert published == _literal_hook_sites(wagtail_source, "get_hooks")
+    assert consumed == _literal_hook_sites(wagtail_source, "register")
+    assert (len(published), len(consumed), len(events)) == (49, 89, 49)
+    assert all(v["kind"] == "topic" for v in events.values())
+    for event_id, event in events.items():
+        fetchers = {m for m, _ in sites(event, "publishers")}
+        if len(fetchers) == 1:
+            assert event["owner"] == next(iter(fetchers)), event_id
+    # wagtail/views.py:19 ``for fn in hooks.get_hooks("before_serve_page")``; wagtail.admin fetches
+    # construct_explorer_page_queryset in admin/api/filters.py:38 and admin/views/pages/listing.py:381:
+    # their common package, inside the one component wagtail, owns it.
+    assert events["before_serve_page"]["owner"] == "wagtail.views"
+    assert events["construct_explorer_page_queryset"]["owner"] == "wagtail.admin"
+    # Fetched through ``MenuItem``'s ``self.register_hook_name`` (admin/menu.py:109), a name set at run
+    # time: no fetcher, so no owner (a declaration names it).
+    assert events["register_admin_menu_item"]["publishers"] == []
+    assert events["register_admin_menu_item"]["owner"] is None
+
+
+def test_wagtail_admin_and_users_depend_on_each_other_through_hooks(wagtail_source):
+    # wagtail/users/wagtail_hooks.py:23 ``@hooks.register("register_admin_viewset")`` and :35
+    # ``hooks.register("register_bulk_action", action_class)``; fetched in
+    # wagtail/admin/viewsets/__init__.py:12 and wagtail/admin/views/bulk_action/registry.py:12.
+    (wagtail_source / "pyproject.toml").write_text(
+        WAGTAIL_CONFIG.replace('acyclic = []', 'layers = ["wagtail.users", "wagtail.admin"]\nacyclic = []')
+    )
+    try:
+        code, doc = run_json(wagtail_source)
+    finally:
+        (wagtail_source / "pyproject.toml").write_text(WAGTAIL_CONFIG)
+    users = [
+        (e["from"], e["to"], e["event"], e["line"])
+        for v in doc["violations"] if v["rule"] == "layer" for e in v["evidence"] if e["kind"] == "consume"
+    ]
+    # users (above) registering for admin's hooks is a downward dependency; admin registering for
+    # the hooks wagtail.users fetches (users/forms.py:234 ``get_hooks("register_permissions")``,
+    # users/views/groups.py:26 ``get_hooks("register_group_permission_panel")``) goes up:
+    # admin/wagtail_hooks.py:134, :160 and admin/viewsets/model.py:642.
+    assert sorted(users) == [
+        ("wagtail.admin.viewsets.model", "wagtail.users.forms", "register_permissions", 642),
+        ("wagtail.admin.wagtail_hooks", "wagtail.users.forms", "register_permissions", 134),
+        ("wagtail.admin.wagtail_hooks", "wagtail.users.views.groups", "register_group_permission_panel", 160),
+    ]
+    events = run_events(wagtail_source)
+    assert ("wagtail.users.wagtail_hooks", 23) in sites(events["register_admin_viewset"], "consumers")
+    assert ("wagtail.users.wagtail_hooks", 35) in sites(events["register_bulk_action"], "consumers")
+    assert events["register_admin_viewset"]["owner"] == "wagtail.admin.viewsets"
+    assert events["register_bulk_action"]["owner"] == "wagtail.admin.views.bulk_action.registry"
+
+
+# --------------------------------------------------------------------------- pluggy
+
+DATASETTE = "datasette==0.65.1"
+
+
+@pytest.fixture(scope="session")
+def datasette_source(tmp_path_factory) -> Path:
+    root = download_source(tmp_path_factory, DATASETTE, wheel=True)
+    return configure(root, ["datasette"], 'presets = ["pluggy"]')
+
+
+def _source_sites(root: Path, finder: re.Pattern) -> set[tuple[str, str, int]]:
+    found = set()
+    for path in sorted((root / "datasette").rglob("*.py")):
+        module = path.relative_to(root).as_posix()[:-3].replace("/", ".").removesuffix(".__init__")
+        text = path.read_text(encoding="utf-8")
+        for match in finder.finditer(text):
+            name = next(g for g in match.groups() if g)  # specname= before the function name
+            found.add((name, module, text.count("\n", 0, match.start()) + 1))
+    return found
+
+
+def test_datasette_hookspecs_implementations_and_calls_match_the_source(datasette_source):
+    """datasette 0.65.1: ``hookspec = HookspecMarker("datasette")`` in datasette/hookspecs.py:4 marks
+    26 hooks; ``@hookimpl`` (re-exported by datasette/__init__.py:4) implements them, once by
+    ``specname=`` (datasette/filters.py:9); ``pm.hook.NAME(...)`` calls them."""
+    events = run_events(datasette_source)
+    specs = _source_sites(datasette_source, re.compile(r"^@hookspec(?:\(.*\))?\n(?:async )?def (\w+)", re.M))
+    assert len(specs) == 26
+    assert set(events) == {name for name, _, _ in specs}
+    for name, module, line in specs:
+        assert events[name]["owner"] == "datasette.hookspecs"
+        assert sites(events[name], "defined") == [(module, line)]
+    calls = _source_sites(datasette_source, re.compile(r"\bpm\.hook\.(\w+)\("))
+    published = {(e, m, line) for e, v in events.items() for m, line in sites(v, "publishers")}
+    assert published == calls and len(calls) == 25
+    impls = _source_sites(datasette_source, re.compile(
+        r"^@hookimpl(?:\((?:.*specname=\"(\w+)\".*|.*)\))?\n(?:async )?def (\w+)", re.M))
+    consumed = {(e, m, line) for e, v in events.items() for m, line in sites(v, "consumers")}
+    assert consumed == impls and len(impls) == 14
+    # datasette/app.py:1105 ``getattr(pm.hook, key)(...)``: a hook chosen at run time, out of reach.
+    assert events["extra_css_urls"]["publishers"] == []

@@ -30,16 +30,28 @@ class EventMatcher:
         # ``id`` of each receiver expression the file shows to be an instance of an
         # ``instance_of`` class (instances.py), and that class.
         self.receivers = receivers or {}
-        self.defines = [p for p in patterns if p.kind == DEFINE]
-        # Patterns by the last name of their call glob, so each call only tries its own.
+        # A pattern asking for instances of classes this file shows none of can match nothing here.
+        kinds = set(self.receivers.values())
+        patterns = tuple(
+            p for p in patterns
+            if not p.instance_of or any(fnmatch.fnmatchcase(k, g) for k in kinds for g in p.instance_of)
+        )
+        self.defines = [p for p in patterns if p.kind == DEFINE and "function" not in p.event]
+        # Patterns by the last name of their call glob, so each call only tries its own; a glob
+        # whose last name is not spelled out by another name it spells (``*.hook.*``: ``hook``).
         self.index: dict[str, list[tuple[int, EventPattern]]] = {}
+        self.by_part: dict[str, list[tuple[int, EventPattern]]] = {}
         self.wild: list[tuple[int, EventPattern]] = []
         for position, pattern in enumerate(patterns):
             last = pattern.call.rsplit(".", 1)[-1]
             if last.isidentifier():
                 self.index.setdefault(last, []).append((position, pattern))
+            elif pattern.exact_word:
+                self.by_part.setdefault(pattern.word, []).append((position, pattern))
             else:
                 self.wild.append((position, pattern))
+        # Patterns whose event is the decorated function's name (``@hookimpl def startup``).
+        self.by_function = any("function" in p.event for p in patterns)
         self.sites: list[EventSite] = []
 
     @property
@@ -101,8 +113,12 @@ class EventMatcher:
         owner, _, attr = target.partition(".")
         return ast.Attribute(value=ast.Name(id=owner, ctx=ast.Load()), attr=attr, ctx=ast.Load())
 
-    def match_call(self, call: ast.Call, names: Names) -> None:
-        candidates = self._candidates(call.func, names)
+    def match_call(self, call: ast.Call, names: Names, function: Optional[ast.AST] = None) -> None:
+        """Record the sites of ``call``; with ``function``, ``call`` is its decorator and only the
+        patterns whose event is the decorated function's name are tried."""
+        candidates = [
+            p for p in self._candidates(call.func, names) if ("function" in p.event) == (function is not None)
+        ]
         if not candidates:
             return
         callee = names.callee(call.func)
@@ -117,9 +133,19 @@ class EventMatcher:
                 bound_object = saved._replace(event=saved.event.rpartition(".")[0])
                 callee = (*callee, saved.event)
         for pattern in candidates:
-            if pattern.kind == DEFINE or not _matches(pattern, callee):
+            if pattern.kind == DEFINE and function is None or not _matches(pattern, callee):
                 continue
             if not self._on_instance(pattern, call):
+                continue
+            if function is not None:
+                # A module-level function names its hook as ``T = app.topic("t")`` names a topic.
+                named = not names.scopes and not names.class_stack
+                # A name given in the decorator (``@hookimpl(specname="x")``) before the function's.
+                given = [e.value for e in _place(pattern, call) if isinstance(e, ast.Constant)]
+                ref = Ref(given[0] if given and isinstance(given[0], str) else getattr(function, "name", ""),
+                          topic=True)
+                if ref.event:
+                    self._site(call, pattern.kind, ref, pattern, named=named and pattern.kind == DEFINE)
                 continue
             if bound_object is not None and "object" in pattern.event:
                 refs = [bound_object]
@@ -128,16 +154,16 @@ class EventMatcher:
             for ref in refs:
                 if ref is not None and ref.event and not (pattern.accepts == "topic" and ref.own):
                     self._site(call, pattern.kind, ref, pattern)
-        if self.defines:
+        if self.defines and function is None:
             self.define(call, None, names)
 
     def _on_instance(self, pattern: EventPattern, call: ast.Call) -> bool:
         """Whether the call's object is shown to be an instance the pattern asks for (if it asks)."""
         if not pattern.instance_of:
             return True
-        if not isinstance(call.func, ast.Attribute):
-            return False
-        kind = self.receivers.get(id(call.func.value))
+        # ``producer.send(...)``: the object; ``@hookspec``, ``hookspec(...)``: the callee itself.
+        held = call.func.value if isinstance(call.func, ast.Attribute) else call.func
+        kind = self.receivers.get(id(held))
         return kind is not None and any(fnmatch.fnmatchcase(kind, glob) for glob in pattern.instance_of)
 
     def _candidates(self, func: ast.expr, names: Names) -> list[EventPattern]:
@@ -155,6 +181,16 @@ class EventMatcher:
         else:
             return []
         found = [entry for word in dict.fromkeys(words) for entry in self.index.get(word, ())]
+        if self.by_part:
+            parts = set()
+            node = func
+            while isinstance(node, ast.Attribute):
+                node = node.value
+                if isinstance(node, ast.Attribute):
+                    parts.add(node.attr)
+                elif isinstance(node, ast.Name):
+                    parts.add(node.id)
+            found.extend(entry for part in parts for entry in self.by_part.get(part, ()))
         return [pattern for _, pattern in sorted(found + self.wild, key=lambda e: e[0])]
 
     def _site(
@@ -197,6 +233,8 @@ def _place(pattern: EventPattern, call: ast.Call) -> list[ast.expr]:
             found = [a for a in call.args if not isinstance(a, ast.Starred)]
         elif place == "object" and isinstance(call.func, ast.Attribute):
             found = [call.func.value]
+        elif place == "method" and isinstance(call.func, ast.Attribute):
+            found = [ast.Constant(call.func.attr)]
         if found:
             expanded: list[ast.expr] = []
             for expr in found:
@@ -250,13 +288,17 @@ def find_sites(
                 matcher.match_call(node, names)
             return ast.iter_child_nodes(node)
 
-        def decorator(expr: ast.expr) -> None:
+        def decorator(expr: ast.expr, definition: ast.AST) -> None:
             # ``@sig.connect`` is ``sig.connect(handler)``: a call with the handler as its argument.
+            call: Optional[ast.Call] = expr if isinstance(expr, ast.Call) else None
             if isinstance(expr, (ast.Name, ast.Attribute)):
-                matcher.match_call(
-                    ast.Call(func=expr, args=[], keywords=[], lineno=expr.lineno, col_offset=expr.col_offset),
-                    names,
+                call = ast.Call(
+                    func=expr, args=[], keywords=[], lineno=expr.lineno, col_offset=expr.col_offset
                 )
+                matcher.match_call(call, names)
+            # (A call decorator's other sites are found when the walk visits it.)
+            if call is not None and matcher.by_function:
+                matcher.match_call(call, names, definition)
 
         walk(tree, names, visit, statements, decorator=decorator, bind=bind_saved_methods)
     return tuple(matcher.sites)

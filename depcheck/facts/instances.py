@@ -170,6 +170,8 @@ class Instances:
         for node in nodes:
             if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
                 self._receiver(node.value, scope)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in scope:
+                self.receivers[id(node)] = scope[node.id]  # ``@hookspec``: the instance called
         for node, method_of in nested:
             if isinstance(node, ast.ClassDef):
                 self._scope(node.body, scope, node.name)

@@ -52,6 +52,11 @@ def site_statements(
     patterns = tuple(
         p for p in patterns if not p.instance_of or any(w in text for w in class_words(p.instance_of))
     )
+    if not patterns:
+        return None
+    # A glob that spells no name (``*`` on a HookspecMarker) can be anywhere in a file that passed.
+    if any(not p.word for p in patterns):
+        return EVERY
     words = {pattern.word for pattern in patterns}
     if not any(word in text for word in words):
         return None

@@ -28,14 +28,14 @@ def walk(
     *,
     index: Optional[SourceIndex] = None,
     annotations: bool = False,
-    decorator: Optional[Callable[[ast.expr], None]] = None,
+    decorator: Optional[Callable[[ast.expr, ast.AST], None]] = None,
     bind: Optional[Callable[[Names, list], None]] = None,
 ) -> None:
     """Walk ``tree``; ``visit(node)`` records what it wants and returns the children to walk.
 
     ``index`` chooses the statement-only function scopes (``function_scope``);
     ``annotations`` also walks parameters' and return annotations;
-    ``decorator`` sees each decorator first (``@sig.connect`` is a call);
+    ``decorator(expr, definition)`` sees each decorator first (``@sig.connect`` is a call);
     ``bind(names, body)`` may refine a function's scope once it is pushed.
     """
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
@@ -52,7 +52,7 @@ def walk(
             if not isinstance(current, ast.Lambda):
                 for expr in current.decorator_list:
                     if decorator is not None:
-                        decorator(expr)
+                        decorator(expr, current)
                     stack.append((expr, 0))
             for default in (*current.args.defaults, *current.args.kw_defaults):
                 if default is not None:
@@ -71,7 +71,7 @@ def walk(
         if isinstance(current, ast.ClassDef):
             for expr in current.decorator_list:
                 if decorator is not None:
-                    decorator(expr)
+                    decorator(expr, current)
                 stack.append((expr, 0))
             # (Class keywords, ``metaclass=...``, are not walked.)
             stack.extend((b, 0) for b in current.bases)
