@@ -8,6 +8,7 @@ type. Everything here is static: nothing of the analysed code is imported.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -59,7 +60,7 @@ class EventPattern:
     # whose ``agent.send()``/``ask()``/``cast()`` publish to the agent's channel.
     names_function: bool = False
 
-    @property
+    @functools.cached_property
     def word(self) -> str:
         """The identifier every matching source must contain: a cheap pre-filter.
 
@@ -75,7 +76,7 @@ class EventPattern:
             return max(spelled, key=len)
         return max(re.split(r"\*|\?|\[[^\]]*\]?", parts[-1]), key=len)
 
-    @property
+    @functools.cached_property
     def exact_word(self) -> bool:
         """Whether ``word`` is a whole name as written in every matching call: ``*.send``, and
         ``*.hook.*`` (an attribute in the middle), not ``pub*`` nor ``app.pub*`` (as resolved)."""

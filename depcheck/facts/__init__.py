@@ -55,7 +55,7 @@ def extract(data: bytes, settings: Optional[ExtractionSettings] = None) -> FileF
     matcher = None
     if patterns:
         globs = tuple(dict.fromkeys(g for p in patterns for g in p.instance_of))
-        matcher = EventMatcher(patterns, lines, receiver_classes(tree, text, globs))
+        matcher = EventMatcher(patterns, lines, receiver_classes(tree, import_nodes, globs), text)
     bindings: Optional[ModuleBindings] = None
     sites: Optional[tuple[EventSite, ...]] = None  # None: not asked for, or given up on
     found: Optional[tuple[tuple[Use, ...], tuple[AppLabel, ...]]] = None

@@ -214,6 +214,10 @@ class Definer(Protocol):
     def decorated(self, decorator: ast.Call, names: Names) -> Optional[Ref]:
         """The event a decorated function stands for (a faust agent's channel), if any."""
 
+    @property
+    def attribute_lines(self) -> list[int]:
+        """Ascending lines of ``self.x = ...`` assignments that may bind an event."""
+
 
 class Names:
     """Resolves names at one point of a walk: function scopes (innermost last) over the module's table.
@@ -411,8 +415,13 @@ def _class_bindings(node: ast.ClassDef, names: Names) -> ClassBindings:
         if isinstance(statement, ast.Assign):
             assigned.extend((t.id, statement.value) for t in statement.targets if isinstance(t, ast.Name))
         # (Annotated class attributes, ``sig: Signal = signals.sent``, are not read.)
-    for statement in node.body:
+    # Only methods holding a ``self.x = ...`` line that names a pattern's call are read.
+    lines = names.definer.attribute_lines if names.definer is not None else []
+    for statement in node.body if lines else ():
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            at = bisect.bisect_left(lines, statement.lineno)
+            if at == len(lines) or lines[at] > (statement.end_lineno or statement.lineno):
+                continue
             for inner in ast.walk(statement):
                 if isinstance(inner, ast.Assign) and len(inner.targets) == 1:
                     target = inner.targets[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import re
 from collections.abc import Iterable
 from typing import Optional
 
@@ -24,7 +25,11 @@ class EventMatcher:
     """Matches calls against the patterns and records the sites found (also while binding)."""
 
     def __init__(
-        self, patterns: tuple[EventPattern, ...], lines: list[str], receivers: Optional[dict[int, str]] = None
+        self,
+        patterns: tuple[EventPattern, ...],
+        lines: list[str],
+        receivers: Optional[dict[int, str]] = None,
+        text: str = "",
     ) -> None:
         self.lines = lines
         # ``id`` of each receiver expression the file shows to be an instance of an
@@ -53,6 +58,16 @@ class EventMatcher:
         # Patterns whose event is the decorated function's name (``@hookimpl def startup``).
         self.by_function = any("function" in p.event for p in patterns)
         self.sites: list[EventSite] = []
+        self.text = text
+        self.words = {p.word for p in patterns if p.word}
+        self._attribute_lines: Optional[list[int]] = None
+
+    @property
+    def attribute_lines(self) -> list[int]:
+        """Lines of ``self.x = ...`` naming a pattern's call, found when a class first asks."""
+        if self._attribute_lines is None:
+            self._attribute_lines = _attribute_lines(self.text, self.words) if self.text else []
+        return self._attribute_lines
 
     @property
     def definer(self) -> Optional[EventMatcher]:
@@ -203,6 +218,16 @@ class EventMatcher:
         ))
 
 
+def _attribute_lines(text: str, words: set[str]) -> list[int]:
+    """Lines of ``self.x = ...`` assignments that mention a pattern's name (``self.sent = Signal()``,
+    ``self._send = sig.send``): the only method statements class bindings must read."""
+    if "self." not in text or not words:
+        return []
+    alternatives = "|".join(re.escape(w) for w in sorted(words))
+    finder = re.compile(rf"^[ \t]*self\.\w+[ \t]*=[^=\n][^\n]*\b(?:{alternatives})\b", re.MULTILINE)
+    return [text.count("\n", 0, match.start()) + 1 for match in finder.finditer(text)]
+
+
 def _saved_method(func: ast.expr, names: Names) -> Optional[Ref]:
     """What a called name stands for (``send`` after ``send = sig.send``; ``self._send`` after
     ``self._send = sig.send`` in a method), else None."""
@@ -279,7 +304,7 @@ def find_sites(
     matcher: EventMatcher,
 ) -> tuple[EventSite, ...]:
     """The sites ``matcher`` found while binding, and those of one walk over the file's calls."""
-    statements = site_statements(text, patterns, bindings.aliases)
+    statements = site_statements(text, patterns, bindings.aliases, matcher.lines)
     if statements is not None:
         names = Names(bindings.names, bindings.classes, matcher.definer)
 

@@ -10,8 +10,8 @@ file's imports, so a ``Producer`` of one's own is no Kafka client.
 
 The result maps the ``id`` of each receiver expression (``producer`` in
 ``producer.send``) to the class it is an instance of; the walk of the same
-tree looks its call's object up. Only classes whose last name occurs in the
-file are looked for: a file that mentions none is not walked.
+tree looks its call's object up. A file that imports none of the classes'
+packages is not walked.
 """
 
 from __future__ import annotations
@@ -36,11 +36,11 @@ def class_words(globs: Iterable[str]) -> set[str]:
 class Instances:
     """Resolves class names through the file's imports and records typed receivers."""
 
-    def __init__(self, tree: ast.Module, globs: tuple[str, ...]) -> None:
+    def __init__(self, import_nodes: list[ast.stmt], globs: tuple[str, ...]) -> None:
         self.globs = globs
         self.imports: dict[str, str] = {}
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Import, ast.ImportFrom)) and not getattr(node, "level", 0):
+        for node in import_nodes:
+            if not getattr(node, "level", 0):
                 for local, ref in import_refs(node):
                     self.imports.setdefault(local, ref.event)
         self.receivers: dict[int, str] = {}
@@ -192,8 +192,21 @@ class Instances:
             self.receivers[id(value)] = kind
 
 
-def receiver_classes(tree: ast.Module, text: str, globs: tuple[str, ...]) -> dict[int, str]:
-    """``id`` of each receiver expression the file shows to be an instance of a class in ``globs``."""
-    if not globs or not any(word in text for word in class_words(globs)):
+def receiver_classes(
+    tree: ast.Module, import_nodes: list[ast.stmt], globs: tuple[str, ...]
+) -> dict[int, str]:
+    """``id`` of each receiver expression the file shows to be an instance of a class in ``globs``.
+
+    A class is named through an import of its package (``kafka``, ``aiokafka``, ...): a file
+    that imports none of them is not walked.
+    """
+    roots = {glob.split(".", 1)[0] for glob in globs}
+    imported = set()
+    for node in import_nodes:
+        if isinstance(node, ast.Import):
+            imported.update(alias.name.split(".", 1)[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            imported.add(node.module.split(".", 1)[0])
+    if not roots & imported:
         return {}
-    return Instances(tree, globs).read(tree)
+    return Instances(import_nodes, globs).read(tree)

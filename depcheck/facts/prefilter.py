@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import ast
 import bisect
+import functools
 import re
-from collections.abc import Collection
-from typing import Optional
+from collections.abc import Collection, Sequence
+from typing import NamedTuple, Optional
 
 from depcheck.facts.instances import class_words
 from depcheck.model import Alias, Loader
@@ -42,16 +43,34 @@ class Statements:
 EVERY = Statements(None)
 
 
+class _Plan(NamedTuple):
+    """What the prefilter needs of one set of patterns, computed once per set."""
+
+    classes: tuple[tuple[EventPattern, frozenset[str]], ...]  # each pattern, the class names it needs
+    saved: re.Pattern  # a line saving a pattern's method: ``send = sig.send``
+
+
+@functools.lru_cache(maxsize=16)
+def _plan(patterns: tuple[EventPattern, ...]) -> _Plan:
+    words = sorted({p.word for p in patterns if p.word})
+    saved = re.compile(
+        r"[ \t]*(?:self\.)?([A-Za-z_]\w*)[ \t]*=[ \t]*[A-Za-z_][\w.]*\.(?:{})[ \t]*(?:#|$)".format(
+            "|".join(re.escape(w) for w in words) or "(?!)"
+        )
+    )
+    return _Plan(tuple((p, frozenset(class_words(p.instance_of))) for p in patterns), saved)
+
+
 def site_statements(
-    text: str, patterns: tuple[EventPattern, ...], aliases: tuple[Alias, ...]
+    text: str, patterns: tuple[EventPattern, ...], aliases: tuple[Alias, ...], lines: Sequence[str] = ()
 ) -> Optional[Statements]:
     """Where an event site may be; None when nowhere (no pattern's name occurs in the file).
 
     A pattern that asks for an instance of some classes needs one of their names in the file too.
+    ``lines`` (the text's) let it find the names a method is saved in on the lines it hits.
     """
-    patterns = tuple(
-        p for p in patterns if not p.instance_of or any(w in text for w in class_words(p.instance_of))
-    )
+    plan = _plan(patterns)
+    patterns = tuple(p for p, classes in plan.classes if not classes or any(w in text for w in classes))
     if not patterns:
         return None
     # A glob that spells no name (``*`` on a HookspecMarker) can be anywhere in a file that passed.
@@ -64,23 +83,18 @@ def site_statements(
     if not all(p.exact_word for p in patterns) or "\r" in text and "\r" in text.replace("\r\n", ""):
         return EVERY
     # Module-level aliases of a pattern's name (``from bus import publish as p``) are its names too,
-    # and so are names a function saves a method in (``send = sig.send``).
+    # and so are names a method is saved in (``send = sig.send``, on a line the words hit).
     words.update(a.name for a in aliases if a.target.rsplit(".", 1)[-1] in words)
-    words.update(_saved_methods(text, words))
-    return Statements(hit_lines(text, words, whole_words=True))
-
-
-def _saved_methods(text: str, words: set[str]) -> set[str]:
-    """Names assigned a pattern's method, ``send_task_sent = signals.task_sent.send``."""
-    if "=" not in text:
-        return set()
-    finder = re.compile(
-        r"\b([A-Za-z_]\w*)[ \t]*=[ \t]*[A-Za-z_][\w.]*\.(?:{})[ \t]*(?:#|$)".format(
-            "|".join(re.escape(w) for w in sorted(words))
-        ),
-        re.MULTILINE,
-    )
-    return set(finder.findall(text))
+    hits = hit_lines(text, words, whole_words=True)
+    saved = set()
+    for line in hits:
+        found = plan.saved.match(lines[line - 1]) if line <= len(lines) else None
+        if found:
+            saved.add(found.group(1))
+    saved -= words
+    if saved:
+        hits = sorted(set(hits) | set(hit_lines(text, saved, whole_words=True)))
+    return Statements(hits)
 
 
 def use_statements(text: str, words: set[str], loaders: tuple[Loader, ...]) -> Optional[Statements]:
