@@ -28,7 +28,7 @@ from depcheck.model import (
     SourceFile,
     matches,
 )
-from depcheck.patterns import CONSUME, DEFINE, PUBLISH, EventPattern
+from depcheck.patterns import CONSUME, DEFINE, EXTERNAL_REEXPORTS, PUBLISH, EventPattern
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -468,6 +468,14 @@ class EventLinker(Names):
             return self.canonical(f"{module}.{site.event}")
         name = _qualify_relative(self.files[module], site.event, site.level)
         return self.canonical(name) if name else None
+
+    def canonical(self, name: str) -> tuple[str, bool]:
+        """Also an external event re-exported elsewhere (``django.test.signals.setting_changed``)
+        goes by the name of the module that defines it, when the analysed code does not hold it."""
+        found, topic = super().canonical(name)
+        if not topic and not self.resolver.is_internal(found):
+            found = EXTERNAL_REEXPORTS.get(found, found)
+        return found, topic
 
     # ------------------------------------------------------------ owners
 

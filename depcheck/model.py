@@ -371,6 +371,8 @@ class EventCatalog:
 
     events: tuple[CatalogEvent, ...]
     components: tuple[tuple[str, str], ...] = ()
+    presets: tuple[str, ...] = ()  # the presets that were on, for the text format's empty message
+    patterns: int = 0  # how many event patterns were on (presets expanded, custom ones)
 
 
 @dataclass(frozen=True)

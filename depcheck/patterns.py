@@ -110,6 +110,14 @@ HOOKSPEC_MARKERS = ("pluggy.HookspecMarker", "pluggy.*.HookspecMarker")
 BLINKER_NAMESPACES = ("blinker.Namespace", "blinker.base.Namespace", "flask.signals.Namespace")
 
 
+# External events re-exported under a second name, as their package's source shows
+# (django/test/signals.py: ``from django.core.signals import setting_changed``): one object,
+# one id, whichever module the analysed code imports it from.
+EXTERNAL_REEXPORTS = {
+    "django.test.signals.setting_changed": "django.core.signals.setting_changed",
+}
+
+
 def _p(name: str, kind: str, call: str, *event: str, **options: object) -> EventPattern:
     return EventPattern(name, kind, call, tuple(event), **options)  # type: ignore[arg-type]
 

@@ -482,3 +482,91 @@ def test_an_unknown_owner_policy_is_a_config_error(project, capsys):
     assert main(["check", str(root)]) == 2
     err = capsys.readouterr().err
     assert "default_owner" in err and "expected one of definer, publisher, consumer, got a string ('publishers')" in err
+
+
+# --------------------------------------------------------------------------- choreography naming
+
+CYCLE_TOML = """
+[tool.depcheck]
+packages = ["app"]
+acyclic = ["app.a", "app.b"]
+[tool.depcheck.events]
+presets = ["kafka"]
+[tool.depcheck.events.owners]
+"b.*" = "app.b.topics"
+"""
+
+
+def cycle_message(project, a_source: str) -> str:
+    root = project({
+        "pyproject.toml": CYCLE_TOML, "app/__init__.py": "", "app/a/__init__.py": "", "app/b/__init__.py": "",
+        "app/b/topics.py": "from app.a import util\n\nHELPER = util.helper\n",
+        "app/a/util.py": "def helper(): ...\n",
+        "app/a/consumer.py": a_source,
+    })
+    code, doc = run_json(root)
+    (cycle,) = [v for v in doc["violations"] if v["rule"] == "cycle"]
+    return cycle["message"]
+
+
+def test_a_loop_through_a_topic_that_only_repeats_an_import_is_no_choreography(project):
+    # app.a.consumer imports app.b.topics anyway; its topic subscription adds nothing to the loop.
+    source = ("from kafka import KafkaConsumer\n\nfrom app.b import topics\n\n"
+              'KafkaConsumer("b.changed")\nprint(topics.HELPER)\n')
+    assert cycle_message(project, source) == "components depend on each other in a loop: app.a -> app.b -> app.a"
+
+
+def test_a_loop_only_a_topic_closes_is_a_choreography(tmp_path):
+    root = tmp_path / "choreography"
+    root.mkdir()
+
+    def make(files: dict[str, str]) -> Path:
+        return write_project(root, files)
+
+    source = 'from kafka import KafkaConsumer\n\nKafkaConsumer("b.changed")\n'
+    assert cycle_message(make, source) == (
+        "choreography cycle through events b.changed: app.a -> app.b -> app.a"
+    )
+
+
+# --------------------------------------------------------------------------- small ones
+
+
+def test_an_external_signal_reexported_elsewhere_has_one_id(project):
+    root = project(app(
+        config(presets='["django"]'),
+        app__high__a="from django.dispatch import receiver\nfrom django.test.signals import setting_changed\n\n"
+                     "@receiver(setting_changed)\ndef reset(**kwargs): ...\n",
+        app__low__b="from django.core.signals import setting_changed\n\nsetting_changed.connect(print)\n",
+    ))
+    events = run_events(root)
+    assert list(events) == ["django.core.signals.setting_changed"]
+    assert sites(events["django.core.signals.setting_changed"], "consumers") == [("app.high.a", 4), ("app.low.b", 3)]
+    assert events["django.core.signals.setting_changed"]["owner"] == "django.core.signals"
+
+
+def test_no_events_with_presets_on_says_what_was_searched(project, capsys):
+    root = project(app(config(presets='["django", "kafka"]'), app__low__x="x = 1\n"))
+    assert main(["events", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert out == (
+        "No events found: nothing in the code matches the presets django, kafka. Declare events the code "
+        "makes at run time ([tool.depcheck.events.declare], # depcheck: publishes).\n"
+    )
+    root = project(app(config(presets="[]"), app__low__x="x = 1\n"))
+    assert main(["events", str(root)]) == 0
+    assert capsys.readouterr().out.startswith("No events found. Enable patterns with")
+
+
+def test_a_topic_with_control_characters_keeps_the_catalog_one_line_per_entry(project, capsys):
+    root = project(app(
+        config(presets='["kafka"]'),
+        app__low__p='from kafka import KafkaProducer\n\nKafkaProducer().send("evil\\r\\ntopic\\x1b[2J")\n',
+    ))
+    assert main(["events", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "evil\\r\\ntopic\\x1b[2J  [topic]  owner: (no owner)\n" in out
+    assert "\r" not in out and "\x1b" not in out
+    assert main(["check", str(root)]) == 0
+    check = capsys.readouterr().out
+    assert "event evil\\r\\ntopic\\x1b[2J" in check and "\r" not in check

@@ -9,6 +9,7 @@ never lay the parts out themselves.
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from depcheck.model import Evidence
@@ -20,13 +21,22 @@ USE_KINDS = ("call", "use")
 Paint = Callable[[str, str], str]
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (``\\r\\n``): a topic id from the code is
+    data, and must not end a line or move the cursor of the output it is printed in."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text) if _CONTROL.search(text) else text
+
+
 def plain(part: str, text: str) -> str:
     return text
 
 
 def _label(evidence: Evidence, pair: bool) -> str:
     kind = "" if evidence.kind == "import" else evidence.kind
-    event = f"event {evidence.event}" if evidence.event else ""
+    event = f"event {printable(evidence.event)}" if evidence.event else ""
     if pair:
         tags = (f" [{kind}]" if kind else "") + (f" {event}" if event else "")
         # A site of an event nobody owns points at nothing: no arrow into an empty name.
