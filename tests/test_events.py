@@ -570,3 +570,17 @@ def test_a_topic_with_control_characters_keeps_the_catalog_one_line_per_entry(pr
     assert main(["check", str(root)]) == 0
     check = capsys.readouterr().out
     assert "event evil\\r\\ntopic\\x1b[2J" in check and "\r" not in check
+
+
+def test_the_readme_shows_what_the_events_tour_prints(tmp_path, capsys):
+    readme = (FIXTURES.parent / "README.md").read_text(encoding="utf-8")
+    root = copy_fixture("events_tour", tmp_path)
+    assert main(["events", str(root)]) == 0
+    catalog = capsys.readouterr().out
+    assert catalog.count("\n\n") == 6 and catalog in readme
+    assert main(["check", str(root)]) == 1
+    layer = capsys.readouterr().out.split("\n\n")[0]
+    assert layer.startswith("shop/blog/wagtail_hooks.py:6:2: layer shop.blog.wagtail_hooks consumes") and layer in readme
+    toml = root / "pyproject.toml"
+    toml.write_text(toml.read_text().replace('"pluggy"]\n', '"pluggy"]\ndefault_owner = "publisher"\n'))
+    assert run_events(root)["orders.placed"]["owner"] == "shop.orders.service"
