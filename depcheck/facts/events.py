@@ -325,5 +325,9 @@ def find_sites(
             if call is not None and matcher.by_function:
                 matcher.match_call(call, names, definition)
 
-        walk(tree, names, visit, statements, decorator=decorator, bind=bind_saved_methods)
+        def bind(scope_names: Names, body: list[ast.stmt]) -> None:
+            if body and statements.saves_in(body[0].lineno, getattr(body[-1], "end_lineno", None) or 0):
+                bind_saved_methods(scope_names, body)
+
+        walk(tree, names, visit, statements, decorator=decorator, bind=bind)
     return tuple(matcher.sites)

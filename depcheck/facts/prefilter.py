@@ -28,8 +28,17 @@ _ODD_BREAKS = re.compile("\r(?!\n)|[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 class Statements:
     """The statements a walk visits: those with a hit line (their decorators' lines included)."""
 
-    def __init__(self, hit_lines: Optional[list[int]]) -> None:
+    def __init__(self, hit_lines: Optional[list[int]], saved_lines: Optional[list[int]] = None) -> None:
         self.hit_lines = hit_lines  # ascending; None: every statement
+        # Ascending lines that save a pattern's method (``send = sig.send``); None: any may.
+        self.saved_lines = saved_lines if hit_lines is not None else None
+
+    def saves_in(self, start: int, end: int) -> bool:
+        """Whether lines ``start``..``end`` may save a pattern's method in a name."""
+        if self.saved_lines is None:
+            return True
+        index = bisect.bisect_left(self.saved_lines, start)
+        return index < len(self.saved_lines) and self.saved_lines[index] <= end
 
     def admits(self, node: ast.stmt) -> bool:
         if self.hit_lines is None:
@@ -47,6 +56,7 @@ class _Plan(NamedTuple):
     """What the prefilter needs of one set of patterns, computed once per set."""
 
     classes: tuple[tuple[EventPattern, frozenset[str]], ...]  # each pattern, the class names it needs
+    class_sets: tuple[frozenset[str], ...]  # the distinct ones, each looked for once per file
     saved: re.Pattern  # a line saving a pattern's method: ``send = sig.send``
 
 
@@ -58,7 +68,8 @@ def _plan(patterns: tuple[EventPattern, ...]) -> _Plan:
             "|".join(re.escape(w) for w in words) or "(?!)"
         )
     )
-    return _Plan(tuple((p, frozenset(class_words(p.instance_of))) for p in patterns), saved)
+    classes = tuple((p, frozenset(class_words(p.instance_of))) for p in patterns)
+    return _Plan(classes, tuple({c for _, c in classes if c}), saved)
 
 
 def site_statements(
@@ -70,7 +81,8 @@ def site_statements(
     ``lines`` (the text's) let it find the names a method is saved in on the lines it hits.
     """
     plan = _plan(patterns)
-    patterns = tuple(p for p, classes in plan.classes if not classes or any(w in text for w in classes))
+    named = {classes: any(w in text for w in classes) for classes in plan.class_sets}
+    patterns = tuple(p for p, classes in plan.classes if not classes or named[classes])
     if not patterns:
         return None
     # A glob that spells no name (``*`` on a HookspecMarker) can be anywhere in a file that passed.
@@ -86,15 +98,17 @@ def site_statements(
     # and so are names a method is saved in (``send = sig.send``, on a line the words hit).
     words.update(a.name for a in aliases if a.target.rsplit(".", 1)[-1] in words)
     hits = hit_lines(text, words, whole_words=True)
-    saved = set()
-    for line in hits:
+    saved: set[str] = set()
+    saved_lines: Optional[list[int]] = [] if lines else None
+    for line in hits if lines else ():
         found = plan.saved.match(lines[line - 1]) if line <= len(lines) else None
         if found:
             saved.add(found.group(1))
+            saved_lines.append(line)  # type: ignore[union-attr]
     saved -= words
     if saved:
         hits = sorted(set(hits) | set(hit_lines(text, saved, whole_words=True)))
-    return Statements(hits)
+    return Statements(hits, saved_lines)
 
 
 def use_statements(text: str, words: set[str], loaders: tuple[Loader, ...]) -> Optional[Statements]:
