@@ -231,3 +231,40 @@ def test_datasette_hookspecs_implementations_and_calls_match_the_source(datasett
     assert consumed == impls and len(impls) == 14
     # datasette/app.py:1105 ``getattr(pm.hook, key)(...)``: a hook chosen at run time, out of reach.
     assert events["extra_css_urls"]["publishers"] == []
+
+
+# --------------------------------------------------------------------------- blinker: flask and an extension
+
+
+@pytest.fixture(scope="session")
+def flask_source(tmp_path_factory) -> Path:
+    flask = download_source(tmp_path_factory, "flask==3.0.3", wheel=True)
+    login = download_source(tmp_path_factory, "flask-login==0.6.3", wheel=True)
+    (flask / "flask_login").mkdir()
+    for path in (login / "flask_login").glob("*.py"):
+        (flask / "flask_login" / path.name).write_bytes(path.read_bytes())
+    return configure(flask, ["flask", "flask_login"], 'presets = ["blinker"]')
+
+
+def test_flask_and_flask_login_signals_on_namespaces(flask_source):
+    """flask/signals.py:6 ``_signals = Namespace()`` (``from blinker import Namespace``) and
+    flask_login/signals.py:3 the same through ``from flask.signals import Namespace``; every
+    ``name = _signals.signal("...")`` is a signal, sent as ``name.send(...)``."""
+    events = run_events(flask_source)
+    defined = {}
+    for package in ("flask", "flask_login"):
+        text = (flask_source / package / "signals.py").read_text(encoding="utf-8")
+        for match in re.finditer(r"^(\w+) = _signals\.signal\(", text, re.M):
+            defined[f"{package}.signals.{match.group(1)}"] = text.count("\n", 0, match.start()) + 1
+    assert len(defined) == 10 + 10
+    assert {e: sites(v, "defined")[0][1] for e, v in events.items()} == defined
+    sent = set()
+    for path in sorted(flask_source.rglob("*.py")):
+        module = path.relative_to(flask_source).as_posix()[:-3].replace("/", ".").removesuffix(".__init__")
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"\b(\w+)\.send\(", text):
+            if match.group(1) in {e.rsplit(".", 1)[-1] for e in defined}:
+                sent.add((match.group(1), module, text.count("\n", 0, match.start()) + 1))
+    published = {(e.rsplit(".", 1)[-1], m, line) for e, v in events.items() for m, line in sites(v, "publishers")}
+    assert published == sent and len(sent) == 23
+    assert events["flask.signals.template_rendered"]["owner"] == "flask.signals"
