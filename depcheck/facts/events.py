@@ -41,6 +41,7 @@ class EventMatcher:
             p for p in patterns
             if not p.instance_of or any(fnmatch.fnmatchcase(k, g) for k in kinds for g in p.instance_of)
         )
+        self.patterns = patterns  # those that can match in this file
         self.defines = [p for p in patterns if p.kind == DEFINE and "function" not in p.event]
         # Patterns by the last name of their call glob, so each call only tries its own; a glob
         # whose last name is not spelled out by another name it spells (``*.hook.*``: ``hook``).
@@ -225,7 +226,12 @@ def _attribute_lines(text: str, words: set[str]) -> list[int]:
         return []
     alternatives = "|".join(re.escape(w) for w in sorted(words))
     finder = re.compile(rf"^[ \t]*self\.\w+[ \t]*=[^=\n][^\n]*\b(?:{alternatives})\b", re.MULTILINE)
-    return [text.count("\n", 0, match.start()) + 1 for match in finder.finditer(text)]
+    found, line, last = [], 1, 0
+    for match in finder.finditer(text):
+        line += text.count("\n", last, match.start())
+        last = match.start()
+        found.append(line)
+    return found
 
 
 def _saved_method(func: ast.expr, names: Names) -> Optional[Ref]:
@@ -304,7 +310,7 @@ def find_sites(
     matcher: EventMatcher,
 ) -> tuple[EventSite, ...]:
     """The sites ``matcher`` found while binding, and those of one walk over the file's calls."""
-    statements = site_statements(text, patterns, bindings.aliases, matcher.lines)
+    statements = site_statements(text, matcher.patterns, bindings.aliases, matcher.lines)
     if statements is not None:
         names = Names(bindings.names, bindings.classes, matcher.definer)
 

@@ -81,8 +81,9 @@ def site_statements(
     ``lines`` (the text's) let it find the names a method is saved in on the lines it hits.
     """
     plan = _plan(patterns)
-    named = {classes: any(w in text for w in classes) for classes in plan.class_sets}
-    patterns = tuple(p for p, classes in plan.classes if not classes or named[classes])
+    if plan.class_sets:
+        named = {classes: any(w in text for w in classes) for classes in plan.class_sets}
+        patterns = tuple(p for p, classes in plan.classes if not classes or named[classes])
     if not patterns:
         return None
     # A glob that spells no name (``*`` on a HookspecMarker) can be anywhere in a file that passed.
