@@ -705,3 +705,11 @@ def test_a_very_long_call_chain_does_not_stop_the_run(tmp_path):
         "app/ok.py": "from app.signals import sig\n\nsig.send(sender=None)\n",
     })
     assert summary(events) == {"app.signals.sig": ([("app.ok", 3)], [])}
+
+
+def test_a_broken_string_annotation_is_no_client_and_no_crash(tmp_path):
+    events = catalog(tmp_path, '["kafka"]', {
+        "app/p.py": 'from kafka import KafkaProducer\n\ndef f(p: "KafkaProducer[", q: "1 is 1"):\n'
+                    '    p.send("lost")\n    q.send("lost")\n',
+    })
+    assert events == {}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import warnings
 from collections.abc import Iterable
 from typing import Optional
 
@@ -67,8 +68,10 @@ class Instances:
             return None
         if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
             try:
-                annotation = ast.parse(annotation.value, mode="eval").body
-            except SyntaxError:
+                with warnings.catch_warnings():  # the analysed code's warnings are not ours to print
+                    warnings.simplefilter("ignore")
+                    annotation = ast.parse(annotation.value, mode="eval").body
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
                 return None
         for inner in ast.walk(annotation):
             if isinstance(inner, (ast.Name, ast.Attribute)):
