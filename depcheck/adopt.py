@@ -57,6 +57,8 @@ EVENT_MARKERS = {
     "django": ("django.dispatch", "django.db.models.signals", "django.core.signals"),
     "blinker": ("blinker",),
     "kafka": ("kafka", "confluent_kafka", "aiokafka", "faust"),
+    "wagtail": ("wagtail.hooks",),
+    "pluggy": ("pluggy",),
 }
 BUS_NAMES = {"publish", "subscribe", "emit", "handles"}
 

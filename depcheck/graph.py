@@ -28,10 +28,13 @@ from depcheck.model import (
     SourceFile,
     matches,
 )
-from depcheck.patterns import CONSUME, DEFINE, PUBLISH, EventPattern
+from depcheck.patterns import CONSUME, DEFINE, EXTERNAL_REEXPORTS, PUBLISH, EventPattern
 
 if TYPE_CHECKING:
     import networkx as nx
+
+# What a module does with a topic to own it under each ownership policy (the definer policy: define).
+POLICY_CLAIMS = {"publisher": PUBLISH, "consumer": CONSUME}
 
 Adjacency = Mapping[str, Mapping[str, tuple[Evidence, ...]]]
 Keep = Callable[[Evidence], bool]
@@ -223,6 +226,7 @@ def build_graph(
     events: Optional[EventSettings] = None,
     config_file: str = "",
     app_labels: Iterable[tuple[str, str]] = (),
+    components: Iterable[str] = (),
 ) -> DependencyGraph:
     """The module graph; ``facts`` is keyed by module name.
 
@@ -230,6 +234,8 @@ def build_graph(
     located in ``config_file``) become edges to the events' owners. The uses in
     ``facts`` (if extraction recorded any) become evidence on the edge to the
     module that defines what they use; ``app_labels`` map Django app labels to packages.
+    ``components`` (the layers' entries) bound the package that several publishers of a
+    topic may own it by.
     """
     by_module = {f.module: f for f in sorted(files, key=lambda f: f.module)}
     resolver = Resolver(by_module, packages)
@@ -263,7 +269,7 @@ def build_graph(
                 edges.setdefault((evidence.source, evidence.target), []).append(evidence)
     catalog: tuple[CatalogEvent, ...] = ()
     if events is not None:
-        linker = EventLinker(by_module, facts, resolver, events)
+        linker = EventLinker(by_module, facts, resolver, events, components)
         catalog = linker.link(config_file)
         for event in catalog:
             for evidence in (*event.publishers, *event.consumers):
@@ -289,6 +295,32 @@ def _qualify_relative(module: SourceFile, name: str, level: int) -> Optional[str
     if level == 0:
         return name
     return relative_base(module, ImportFact(line=0, column=0, module=name, level=level, is_from=True))
+
+
+class _Components:
+    """The listed component that contains a module (rules/base.py's ``Components`` sits above graph)."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names = frozenset(names)
+
+    def of(self, module: str) -> Optional[str]:
+        name = module
+        while name:
+            if name in self.names:
+                return name
+            name = name.rpartition(".")[0]
+        return None
+
+
+def _common_package(modules: Iterable[str]) -> str:
+    """The longest dotted prefix all ``modules`` share ("" when none)."""
+    split = [m.split(".") for m in modules]
+    common: list[str] = []
+    for parts in zip(*split):
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    return ".".join(common)
 
 
 def _class_like(name: str) -> bool:
@@ -442,9 +474,13 @@ class EventLinker(Names):
         facts: Mapping[str, FileFacts],
         resolver: Resolver,
         settings: EventSettings,
+        components: Iterable[str] = (),
     ) -> None:
         super().__init__(files, facts, resolver)
         self.settings = settings
+        # Where several modules' common package may own what they publish (layers' entries;
+        # without layers, the analysed packages).
+        self.components = _Components(tuple(components) or resolver.packages)
         self.patterns: dict[str, EventPattern] = {}
         for pattern in settings.patterns:
             self.patterns.setdefault(pattern.name, pattern)
@@ -456,6 +492,14 @@ class EventLinker(Names):
             return self.canonical(f"{module}.{site.event}")
         name = _qualify_relative(self.files[module], site.event, site.level)
         return self.canonical(name) if name else None
+
+    def canonical(self, name: str) -> tuple[str, bool]:
+        """Also an external event re-exported elsewhere (``django.test.signals.setting_changed``)
+        goes by the name of the module that defines it, when the analysed code does not hold it."""
+        found, topic = super().canonical(name)
+        if not topic and not self.resolver.is_internal(found):
+            found = EXTERNAL_REEXPORTS.get(found, found)
+        return found, topic
 
     # ------------------------------------------------------------ owners
 
@@ -470,18 +514,29 @@ class EventLinker(Names):
         inside = next((m for m in sorted(self.files) if m.startswith(owner + ".")), None)
         return inside or self.resolver.nearest(owner) or owner, False
 
-    def owner(self, event: str, topic: bool, definers: Mapping[str, str]) -> Optional[str]:
+    def owner(self, event: str, topic: bool) -> Optional[str]:
+        """The owner of an event that config names or that a module defines (else None for a topic)."""
         configured = self.settings.owner_of(event)
         if configured is not None:
             return configured
         if topic:
-            return definers.get(event)
+            return None
         defined_in = self.module_prefix(event)
         if defined_in is not None:
             return defined_in
         if self.resolver.is_internal(event):
             return self.resolver.nearest(event)
         return event.rpartition(".")[0] or None
+
+    def claimed(self, modules: set[str]) -> Optional[str]:
+        """The owner several modules make: one module, or their nearest common package if it lies
+        inside one component; None when they spread over components."""
+        if len(modules) == 1:
+            return next(iter(modules))
+        common = _common_package(modules)
+        if common and self.components.of(common) is not None:
+            return common
+        return None
 
     # ------------------------------------------------------------ linking
 
@@ -496,10 +551,17 @@ class EventLinker(Names):
             return event in defined or any(fnmatch.fnmatchcase(event, k) for k in pattern.known)
         return True
 
+    def policy(self, sites: list[tuple[str, EventSite]]) -> str:
+        """Who owns an event no module defines: its first site's pattern's ``owner``, else the default."""
+        for _, site in sites:
+            pattern = self.patterns.get(site.pattern)
+            if pattern is not None and pattern.owner:
+                return pattern.owner
+        return self.settings.default_owner
+
     def link(self, config_file: str) -> tuple[CatalogEvent, ...]:
         resolved: list[tuple[str, EventSite, str, bool]] = []
         defined: set[str] = set()
-        definers: dict[str, str] = {}
         declared: list[tuple[str, EventSite, str]] = []
         for module in sorted(self.files):
             file_facts = self.facts.get(module)
@@ -514,8 +576,6 @@ class EventLinker(Names):
                 resolved.append((module, site, event, topic))
                 if site.kind == DEFINE:
                     defined.add(event)
-                    if topic:
-                        definers.setdefault(event, module)
         for declaration in self.settings.declarations:
             module, _ = self.owner_module(declaration.module)
             site = EventSite(
@@ -524,52 +584,69 @@ class EventLinker(Names):
             )
             declared.append((module, site, config_file))
 
-        entries: dict[str, dict] = {}
-
-        def entry(event: str, topic: bool) -> dict:
-            if event not in entries:
-                owner = self.owner(event, topic, definers)
-                external = owner is not None and not self.resolver.is_internal(owner)
-                target = self.owner_module(owner)[0] if owner is not None else ""
-                entries[event] = {
-                    "topic": topic, "owner": owner, "external": external, "target": target,
-                    DEFINE: set(), PUBLISH: set(), CONSUME: set(),
-                }
-            return entries[event]
-
+        # Every site of every event first: who owns a topic may depend on who publishes it.
+        kinds: dict[str, bool] = {}
+        sites: dict[str, list[tuple[str, EventSite, str]]] = {}
         for module, site, event, topic in resolved:
             if not self._allowed(self.patterns.get(site.pattern), event, topic, defined):
                 continue
-            data = entry(event, topic)
-            path = self.files[module].path
-            data[site.kind].add(
-                Evidence(path, site.line, site.column, module, data["target"], site.kind, site.text, event)
-            )
+            kinds.setdefault(event, topic)
+            sites.setdefault(event, []).append((module, site, self.files[module].path))
         for module, site, path in declared:
-            if site.event in entries:
-                event, topic = site.event, entries[site.event]["topic"]
+            if site.event in kinds:
+                event = site.event
             else:
                 # A declared id is an object's name if it lies inside the analysed
                 # packages; anything else is a topic string.
                 event, topic = self.canonical(site.event)
                 if not topic:
                     topic = self.module_prefix(event) is None and not self.resolver.is_internal(event)
-            data = entry(event, topic)
-            data[site.kind].add(
-                Evidence(path, site.line, site.column, module, data["target"], site.kind, site.text, event)
-            )
-        return tuple(
-            CatalogEvent(
+                kinds.setdefault(event, topic)
+            sites.setdefault(event, []).append((module, site, path))
+
+        catalog = []
+        for event, topic in sorted(kinds.items()):
+            owner = self.owner(event, topic)
+            claimants: tuple[str, ...] = ()
+            claim = ""
+            if owner is None and topic and self.settings.owner_of(event) is None:
+                by_kind = {
+                    kind: {m for m, site, _ in sites[event] if site.kind == kind}
+                    for kind in (DEFINE, PUBLISH, CONSUME)
+                }
+                # The modules that name the topic (``T = app.topic("t")``) define it; a
+                # ``signal("t").send()`` in a function only uses it, unless nobody names it.
+                named = {m for m, site, _ in sites[event] if site.kind == DEFINE and site.named}
+                by_kind[DEFINE] = named or by_kind[DEFINE]
+                policy = self.policy([(m, site) for m, site, _ in sites[event]])
+                claim = DEFINE if by_kind[DEFINE] else POLICY_CLAIMS.get(policy, "")
+                if claim:
+                    modules = by_kind[claim]
+                    # Several definers: depcheck will not pick one of them.
+                    owner = next(iter(modules)) if claim == DEFINE and len(modules) == 1 else (
+                        self.claimed(modules) if claim != DEFINE and modules else None
+                    )
+                    if owner is None:
+                        claimants = tuple(sorted(modules))
+            external = owner is not None and not self.resolver.is_internal(owner)
+            target = self.owner_module(owner)[0] if owner is not None else ""
+            found: dict[str, set[Evidence]] = {DEFINE: set(), PUBLISH: set(), CONSUME: set()}
+            for module, site, path in sites[event]:
+                found[site.kind].add(
+                    Evidence(path, site.line, site.column, module, target, site.kind, site.text, event)
+                )
+            catalog.append(CatalogEvent(
                 id=event,
-                owner=data["owner"],
-                topic=data["topic"],
-                external=data["external"],
-                definitions=tuple(sorted(data[DEFINE])),
-                publishers=tuple(sorted(data[PUBLISH])),
-                consumers=tuple(sorted(data[CONSUME])),
-            )
-            for event, data in sorted(entries.items())
-        )
+                owner=owner,
+                topic=topic,
+                external=external,
+                definitions=tuple(sorted(found[DEFINE])),
+                publishers=tuple(sorted(found[PUBLISH])),
+                consumers=tuple(sorted(found[CONSUME])),
+                claimants=claimants if len(claimants) > 1 else (),
+                claim=claim if len(claimants) > 1 else "",
+            ))
+        return tuple(catalog)
 
     def makes_edge(self, evidence: Evidence, event: CatalogEvent) -> bool:
         """Publishing or consuming an event makes an edge to its owner, except from inside the owner."""

@@ -158,6 +158,7 @@ class EventSite:
     own: bool = False
     pattern: str = ""  # the pattern's name; "inline" for a ``# depcheck: publishes`` comment
     text: str = ""
+    named: bool = False  # a topic define site assigned to a module-level name (``T = app.topic("t")``)
 
 
 @dataclass(frozen=True, order=True)
@@ -399,6 +400,10 @@ class CatalogEvent:
     definitions: tuple[Evidence, ...] = ()
     publishers: tuple[Evidence, ...] = ()
     consumers: tuple[Evidence, ...] = ()
+    # For an event left without an owner because several modules could own it: those
+    # modules, and what each does with it ("define", "publish" or "consume").
+    claimants: tuple[str, ...] = ()
+    claim: str = ""
 
 
 @dataclass(frozen=True)
@@ -407,6 +412,8 @@ class EventCatalog:
 
     events: tuple[CatalogEvent, ...]
     components: tuple[tuple[str, str], ...] = ()
+    presets: tuple[str, ...] = ()  # the presets that were on, for the text format's empty message
+    patterns: int = 0  # how many event patterns were on (presets expanded, custom ones)
 
 
 @dataclass(frozen=True)

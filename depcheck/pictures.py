@@ -107,4 +107,7 @@ def event_catalog(config: Config, graph: DependencyGraph) -> EventCatalog:
         e.source for event in graph.events for e in (*event.definitions, *event.publishers, *event.consumers)
     }
     modules.update(event.owner for event in graph.events if event.owner)
-    return EventCatalog(graph.events, tuple(sorted((m, component_of(m) or m) for m in modules)))
+    return EventCatalog(
+        graph.events, tuple(sorted((m, component_of(m) or m) for m in modules)),
+        config.events.presets, len(config.events.patterns),
+    )

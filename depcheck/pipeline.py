@@ -118,6 +118,7 @@ def build(config: Config, project: Project, facts: Mapping[str, FileFacts]) -> D
     return build_graph(
         project.files, facts, config.packages, type_checking_imports=config.type_checking_imports,
         events=config.events, config_file=config.file_name, app_labels=config.app_labels,
+        components=[entry for layer in config.layers for entry in layer],
     )
 
 

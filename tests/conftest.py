@@ -108,3 +108,31 @@ def django_source(tmp_path_factory) -> Path:
     return next(target.glob("*/django")).parent
 
 
+
+
+def download_source(tmp_path_factory, spec: str, *, wheel: bool = False) -> Path:
+    """``spec`` (``name==version``) from PyPI, unpacked: an sdist's top folder, or a wheel's contents.
+
+    Fails the test loudly when the download fails: a real project that silently
+    goes missing would turn its assertions into nothing.
+    """
+    target = tmp_path_factory.mktemp(spec.split("==")[0])
+    kind = ["--only-binary", ":all:"] if wheel else ["--no-binary", ":all:"]
+    download = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", *kind, "--dest", str(target), spec],
+        capture_output=True, text=True, timeout=300,
+    )
+    archives = [*target.glob("*.whl"), *target.glob("*.tar.gz")]
+    if download.returncode != 0 or not archives:
+        pytest.fail(f"could not download {spec} from PyPI: {download.stderr.strip()[-200:]}")
+    unpacked = target / "src"
+    if wheel:
+        import zipfile
+
+        with zipfile.ZipFile(archives[0]) as archive:
+            archive.extractall(unpacked, [n for n in archive.namelist() if n.endswith(".py")])
+        return unpacked
+    with tarfile.open(archives[0]) as archive:
+        members = [m for m in archive.getmembers() if m.isfile() and m.name.endswith(".py")]
+        archive.extractall(unpacked, members=members)  # noqa: S202 - our own download, files only
+    return next(unpacked.iterdir())

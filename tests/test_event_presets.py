@@ -256,7 +256,8 @@ def test_blinker_named_signals_namespaces_send_and_connect(tmp_path):
         "job-started": ([("app.worker", 6)], [("app.ui", 5)]),
     }
     assert events["job-started"]["owner"] == "app.signals"  # the module that names it
-    assert events["job-retried"]["owner"] == "app.ui"
+    # Made by ``signal("job-retried")`` in two modules, named in none: no arbitrary owner.
+    assert events["job-retried"]["owner"] is None
 
 
 def test_blinker_false_positives(tmp_path):
@@ -351,6 +352,273 @@ def test_kafka_false_positives(tmp_path):
     assert events == {}
 
 
+def test_kafka_clients_shown_by_construction_annotation_and_self_attributes(tmp_path):
+    events = catalog(tmp_path, '["kafka"]', {
+        "app/clients.py": """
+            from typing import Optional
+
+            import confluent_kafka
+            from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+            from kafka import KafkaProducer
+
+            class Outbox:
+                def __init__(self):
+                    self.producer = KafkaProducer(bootstrap_servers="x")
+                    self._aio: AIOKafkaProducer
+
+                def flush(self, order):
+                    self.producer.send("orders.created", value=order)
+
+                async def later(self, order):
+                    await self._aio.send_and_wait("orders.later", order)
+
+            def annotated(producer: Optional[KafkaProducer], other: "confluent_kafka.Producer"):
+                producer.send(topic="orders.annotated")
+                other.produce("orders.confluent", b"")
+
+            async def consume():
+                consumer = AIOKafkaConsumer("orders.aio", bootstrap_servers="x")
+                async with AIOKafkaProducer() as producer:
+                    await producer.send("orders.context", b"")
+                consumer.subscribe(["orders.resubscribed"])
+        """,
+    })
+    assert summary(events) == {
+        "orders.aio": ([], [("app.clients", 23)]),
+        "orders.annotated": ([("app.clients", 19)], []),
+        "orders.confluent": ([("app.clients", 20)], []),
+        "orders.context": ([("app.clients", 25)], []),
+        "orders.created": ([("app.clients", 13)], []),
+        "orders.later": ([("app.clients", 16)], []),
+        "orders.resubscribed": ([], [("app.clients", 26)]),
+    }
+
+
+def test_kafka_preset_never_takes_a_method_name_alone(tmp_path):
+    # Real shapes from celery, websockets, smtplib and redis: string arguments, no Kafka client.
+    events = catalog(tmp_path, '["kafka"]', {
+        "app/events.py": """
+            import smtplib
+
+            import redis
+            from kafka import KafkaProducer
+
+            from app.local import Producer
+
+            def heartbeat(dispatcher, websocket, host):
+                dispatcher.send("task-failed", uuid=1)
+                websocket.send("ping")
+                smtplib.SMTP(host).send("EHLO")
+                pubsub = redis.Redis().pubsub()
+                pubsub.subscribe("news")
+                Producer().send("not-kafka")  # a Producer of the project's own
+
+            def shadowed(producer):
+                producer.send("unknown-client")
+
+            kafka_producer = KafkaProducer()
+
+            def rebound(kafka_producer):
+                kafka_producer.send("parameter-hides-the-client")
+        """,
+        "app/local.py": "class Producer:\n    def send(self, topic): ...\n",
+    })
+    assert events == {}
+
+
+def test_faust_topic_constants_and_agents_send_ask_cast_to_their_channel(tmp_path):
+    events = catalog(tmp_path, '["kafka"]', {
+        "app/topics.py": 'ORDERS = "orders"\n',
+        "app/stream.py": """
+            import faust
+
+            from app import topics
+
+            PAYMENTS = "payments"
+            app = faust.App("shop", broker="kafka://localhost")
+            payments = app.topic(PAYMENTS)
+            orders = app.topic(topics.ORDERS, value_type=bytes)
+
+            @app.agent(orders)
+            async def process(stream):
+                async for order in stream:
+                    await payments.send(value=order)
+        """,
+        "app/web.py": """
+            from app.stream import process
+
+            async def checkout(order):
+                await process.send(value=order)
+                await process.ask(value=order)
+                await process.cast(value=order)
+        """,
+    })
+    assert summary(events) == {
+        "orders": ([("app.web", 4), ("app.web", 5), ("app.web", 6)], [("app.stream", 10)]),
+        "payments": ([("app.stream", 13)], []),
+    }
+    assert events["orders"]["owner"] == events["payments"]["owner"] == "app.stream"
+
+
+def test_saved_bound_methods_and_signals_of_classes_and_instances(tmp_path):
+    events = catalog(tmp_path, '["django"]', {
+        "app/signals.py": """
+            from django.dispatch import Signal
+
+            task_prerun = Signal()
+            task_sent = Signal()
+        """,
+        "app/trace.py": """
+            from django.dispatch import Signal
+
+            from app import signals
+
+            send_prerun = signals.task_prerun.send
+
+            class Worker:
+                ready = Signal()
+
+                def __init__(self):
+                    self.on_configure = Signal()
+                    self._send_sent = signals.task_sent.send
+
+                def run(self, task):
+                    send_prerun(sender=task)
+                    self.ready.send(sender=self)
+                    self.on_configure.send(sender=self)
+                    self._send_sent(sender=self)
+
+            def publish(task, make_sender):
+                send_sent = signals.task_sent.send
+                send_sent(sender=task)
+                other = make_sender()
+                other(sender=task)            # a value nobody can name: no event
+                twice = signals.task_sent.send
+                twice = make_sender()
+                twice(sender=task)            # bound twice: not the signal's send
+        """,
+        "app/ui.py": """
+            from app.trace import Worker
+
+            Worker.ready.connect(print)
+        """,
+    })
+    assert summary(events) == {
+        "app.signals.task_prerun": ([("app.trace", 15)], []),
+        "app.signals.task_sent": ([("app.trace", 18), ("app.trace", 22)], []),
+        "app.trace.Worker.on_configure": ([("app.trace", 17)], []),
+        "app.trace.Worker.ready": ([("app.trace", 16)], [("app.ui", 3)]),
+    }
+    assert events["app.trace.Worker.ready"]["owner"] == "app.trace"
+    assert sites(events["app.trace.Worker.on_configure"], "defined") == [("app.trace", 11)]
+
+
+# --------------------------------------------------------------------------- wagtail / pluggy
+
+
+def test_wagtail_hooks_resolved_through_imports_owned_by_their_fetcher(tmp_path):
+    events = catalog(tmp_path, '["wagtail"]', {
+        "app/core/views.py": """
+            from wagtail import hooks
+
+            def serve(page, request):
+                for fn in hooks.get_hooks("before_serve_page"):
+                    fn(page, request)
+                return hooks.get_hooks(hook_name="construct_main_menu")
+        """,
+        "app/blog/wagtail_hooks.py": """
+            from django.contrib import admin
+            from django.core.checks import register
+
+            from wagtail import hooks
+            from wagtail.hooks import register as register_hook
+
+            @hooks.register("before_serve_page")
+            def check_paywall(page, request): ...
+
+            def menu(request, items): ...
+
+            hooks.register("construct_main_menu", menu)
+            register_hook("insert_editor_js", menu)
+
+            @register("search")  # Django's system checks, not a hook
+            def check_backends(app_configs, **kwargs): ...
+
+            admin.site.register(object)
+        """,
+    })
+    assert summary(events) == {
+        "before_serve_page": ([("app.core.views", 4)], [("app.blog.wagtail_hooks", 7)]),
+        "construct_main_menu": ([("app.core.views", 6)], [("app.blog.wagtail_hooks", 12)]),
+        "insert_editor_js": ([], [("app.blog.wagtail_hooks", 13)]),
+    }
+    assert events["before_serve_page"]["owner"] == "app.core.views"  # the fetcher
+    assert events["insert_editor_js"]["owner"] is None  # nobody fetches it here
+
+
+def test_pluggy_hookspecs_define_hookimpls_consume_and_hook_calls_publish(tmp_path):
+    events = catalog(tmp_path, '["pluggy"]', {
+        "app/spec.py": """
+            import pluggy
+
+            hookspec = pluggy.HookspecMarker("app")
+            hookimpl = pluggy.HookimplMarker("app")
+
+            @hookspec
+            def app_startup(config): ...
+
+            @hookspec(firstresult=True)
+            def app_render(value): ...
+        """,
+        "app/manager.py": """
+            import pluggy
+
+            from app import spec
+
+            class Manager:
+                def __init__(self):
+                    self.pm = pluggy.PluginManager("app")
+                    self.pm.add_hookspecs(spec)
+
+                def start(self, config):
+                    self.pm.hook.app_startup(config=config)
+                    self.pm.hook.not_a_spec(config=config)   # no hookspec of that name
+                    return self.hook.app_render(value=1)
+        """,
+        "app/plugins/auth.py": """
+            from app.spec import hookimpl
+
+            @hookimpl
+            def app_startup(config): ...
+
+            @hookimpl(specname="app_render", tryfirst=True)
+            def render_twice(value): ...
+
+            @hookimpl
+            def helper(): ...  # implements no hookspec
+
+            class Plugin:
+                @hookimpl
+                def app_render(self, value): ...
+        """,
+        "app/other.py": """
+            from app.local import Marker
+
+            spec = Marker("x")
+
+            @spec
+            def looks_like_a_spec(): ...  # not a pluggy HookspecMarker
+        """,
+        "app/local.py": "class Marker: ...\n",
+    })
+    assert summary(events) == {
+        "app_render": ([("app.manager", 13)], [("app.plugins.auth", 6), ("app.plugins.auth", 13)]),
+        "app_startup": ([("app.manager", 11)], [("app.plugins.auth", 3)]),
+    }
+    assert events["app_startup"]["owner"] == events["app_render"]["owner"] == "app.spec"
+    assert sites(events["app_render"], "defined") == [("app.spec", 9)]
+
+
 # --------------------------------------------------------------------------- custom patterns
 
 
@@ -358,14 +626,14 @@ HOOKS = """
 [[tool.depcheck.events.patterns]]
 name = "hooks.get_hooks"
 kind = "publish"
-call = "*.get_hooks"
+call = "app.core.hooks.get_hooks"
 event = "arg:0"
 accepts = "topic"
 
 [[tool.depcheck.events.patterns]]
 name = "hooks.register"
 kind = "consume"
-call = "*.register"
+call = "app.core.hooks.register"
 event = ["arg:0", "kw:hook_name"]
 accepts = "topic"
 
@@ -393,6 +661,12 @@ def test_string_keyed_hook_registry_as_custom_patterns(tmp_path):
             def editor_js(): ...
 
             admin.site.register(BlogPost)  # a model admin, not a hook: no string
+        """,
+        "app/search/checks.py": """
+            from django.core.checks import register
+
+            @register("search")  # a system check, not a hook
+            def check_backends(app_configs, **kwargs): ...
         """,
     }, extra=HOOKS)
     assert summary(events) == {
@@ -431,3 +705,11 @@ def test_a_very_long_call_chain_does_not_stop_the_run(tmp_path):
         "app/ok.py": "from app.signals import sig\n\nsig.send(sender=None)\n",
     })
     assert summary(events) == {"app.signals.sig": ([("app.ok", 3)], [])}
+
+
+def test_a_broken_string_annotation_is_no_client_and_no_crash(tmp_path):
+    events = catalog(tmp_path, '["kafka"]', {
+        "app/p.py": 'from kafka import KafkaProducer\n\ndef f(p: "KafkaProducer[", q: "1 is 1"):\n'
+                    '    p.send("lost")\n    q.send("lost")\n',
+    })
+    assert events == {}

@@ -49,8 +49,8 @@ def test_an_owner_glob_that_matches_no_event_is_a_warning_at_its_line(project):
         '[tool.depcheck.events]\npresets = ["kafka"]\n[tool.depcheck.events.owners]\n'
         '"orders.*" = "app.a"\n"ordrs.*" = "app.a"'
     )
-    files["app/b/worker.py"] = 'producer = None\nproducer.send("orders.created")\n'
-    files["app/a/listen.py"] = 'consumer = None\nconsumer.subscribe(["orders.created"])\n'
+    files["app/b/worker.py"] = 'from kafka import KafkaProducer\nproducer = KafkaProducer()\nproducer.send("orders.created")\n'
+    files["app/a/listen.py"] = 'from aiokafka import AIOKafkaConsumer\nconsumer = AIOKafkaConsumer()\nconsumer.subscribe(["orders.created"])\n'
     code, doc = run_json(project(files))
     assert code == 0
     (warning,) = [v for v in doc["violations"] if v["rule"] == "unused-config"]

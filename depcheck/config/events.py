@@ -17,10 +17,10 @@ from depcheck.config.fields import (
     unknown_keys,
 )
 from depcheck.config.settings import EventDeclaration, EventSettings, OwnerRule
-from depcheck.patterns import ACCEPTS, KINDS, PLACE_RE, PRESETS, EventPattern
+from depcheck.patterns import ACCEPTS, DEFINER, KINDS, OWNER_POLICIES, PLACE_RE, PRESETS, EventPattern
 
-EVENT_KEYS = ("presets", "owners", "patterns", "declare")
-PATTERN_KEYS = ("name", "kind", "call", "event", "accepts", "defined", "known")
+EVENT_KEYS = ("presets", "owners", "patterns", "declare", "default_owner")
+PATTERN_KEYS = ("name", "kind", "call", "event", "accepts", "defined", "known", "instance_of", "owner")
 DECLARE_KEYS = ("publishes", "consumes")
 
 _EVENT_ID_RE = re.compile(r"^[^\s\x00-\x1f]+$")
@@ -62,7 +62,15 @@ def parse_events(reader: Reader, value: Any, path: Path_) -> EventSettings:
         patterns.append(pattern)
     owners = _parse_owners(reader, raw.get("owners", {}), (*path, "owners"))
     declarations = _parse_declarations(reader, raw.get("declare", {}), (*path, "declare"))
-    return EventSettings(tuple(presets), tuple(patterns), owners, declarations)
+    default_owner = _owner_policy(reader, raw.get("default_owner", DEFINER), (*path, "default_owner"))
+    return EventSettings(tuple(presets), tuple(patterns), owners, declarations, default_owner or DEFINER)
+
+
+def _owner_policy(reader: Reader, value: Any, path: Path_) -> Optional[str]:
+    if value not in OWNER_POLICIES:
+        reader.problem(path, f"expected one of {', '.join(OWNER_POLICIES)}, got {describe(value)}")
+        return None
+    return str(value)
 
 
 def _parse_owners(reader: Reader, value: Any, path: Path_) -> tuple[OwnerRule, ...]:
@@ -145,11 +153,19 @@ def _parse_pattern(reader: Reader, value: Any, path: Path_) -> Optional[EventPat
         reader.problem((*path, "defined"), f"expected true or false, got {describe(defined)}")
         ok = False
     known = strings(reader, raw.get("known", []), (*path, "known"), allow_string=True)
+    instance_of = strings(reader, raw.get("instance_of", []), (*path, "instance_of"), allow_string=True)
+    if instance_of and call is not None and "." not in call and "*" not in call:
+        reader.problem((*path, "instance_of"), f"'instance_of' needs a method call pattern like '*.{call}', "
+                       f"but call = {call!r} names a plain function")
+        ok = False
+    owner = _owner_policy(reader, raw["owner"], (*path, "owner")) if "owner" in raw else ""
+    if owner is None:
+        ok = False
     name = raw.get("name", render_key(path))  # unnamed: called by its key, events.patterns[2]
     if not isinstance(name, str) or not name:
         reader.problem((*path, "name"), f"expected a string, got {describe(name)}")
         ok = False
     if not ok:
         return None
-    return EventPattern(name, kind, call, tuple(places), accepts, defined, known)
+    return EventPattern(name, kind, call, tuple(places), accepts, defined, known, instance_of, owner or "")
 

@@ -19,7 +19,7 @@ from typing import Optional, Union
 from depcheck.config.fields import display, render_key
 from depcheck.config.source import SourceMap
 from depcheck.model import UseSettings, matches
-from depcheck.patterns import EventPattern
+from depcheck.patterns import DEFINER, EventPattern
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,7 @@ class EventSettings:
     patterns: tuple[EventPattern, ...] = ()  # presets expanded, then custom patterns
     owners: tuple[OwnerRule, ...] = ()  # in config order
     declarations: tuple[EventDeclaration, ...] = ()
+    default_owner: str = DEFINER  # who owns what no module defines: patterns.OWNER_POLICIES
 
     def owner_of(self, event: str) -> Optional[str]:
         """The owner config assigns to ``event``: an exact entry wins over globs, then first glob."""

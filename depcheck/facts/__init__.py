@@ -22,6 +22,7 @@ from depcheck.facts.bindings import ModuleBindings, bind_module
 from depcheck.facts.comments import may_hold_comments, read_comments
 from depcheck.facts.events import EventMatcher, find_sites
 from depcheck.facts.imports import read_imports
+from depcheck.facts.instances import receiver_classes
 from depcheck.facts.uses import find_uses
 from depcheck.model import Alias, AppLabel, EventSite, ExtractionSettings, FileFacts, ParseFailure, Use
 
@@ -51,7 +52,10 @@ def extract(data: bytes, settings: Optional[ExtractionSettings] = None) -> FileF
     imports, import_nodes = read_imports(tree, lines)
     suppressions, declared = read_comments(text) if may_hold_comments(text) else ((), ())
     patterns, uses = settings.patterns, settings.uses
-    matcher = EventMatcher(patterns, lines) if patterns else None
+    matcher = None
+    if patterns:
+        globs = tuple(dict.fromkeys(g for p in patterns for g in p.instance_of))
+        matcher = EventMatcher(patterns, lines, receiver_classes(tree, import_nodes, globs), text)
     bindings: Optional[ModuleBindings] = None
     sites: Optional[tuple[EventSite, ...]] = None  # None: not asked for, or given up on
     found: Optional[tuple[tuple[Use, ...], tuple[AppLabel, ...]]] = None

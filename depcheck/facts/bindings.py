@@ -208,6 +208,16 @@ class Definer(Protocol):
     def define(self, call: ast.Call, target: Optional[str], names: Names) -> Optional[Ref]:
         """Record a define site for ``call`` (assigned to ``target``); the topic it names, if any."""
 
+    def define_attribute(self, call: ast.Call, target: str, names: Names) -> Optional[ast.expr]:
+        """Record a define site for a class attribute ``Class.attr``; what the attribute then stands for."""
+
+    def decorated(self, decorator: ast.Call, names: Names) -> Optional[Ref]:
+        """The event a decorated function stands for (a faust agent's channel), if any."""
+
+    @property
+    def attribute_lines(self) -> list[int]:
+        """Ascending lines of ``self.x = ...`` assignments that may bind an event."""
+
 
 class Names:
     """Resolves names at one point of a walk: function scopes (innermost last) over the module's table.
@@ -338,7 +348,15 @@ def bind_module(tree: ast.Module, definer: Optional[Definer] = None) -> ModuleBi
             module[node.name] = Ref(node.name, own=True)
             aliases.pop(node.name, None)
             if isinstance(node, ast.ClassDef):
-                classes[node.name] = _class_bindings(node)
+                classes[node.name] = _class_bindings(node, names)
+            elif definer is not None:
+                # A faust agent stands for its channel: ``count.send(...)`` publishes to it.
+                for decorator in node.decorator_list:
+                    channel = definer.decorated(decorator, names) if isinstance(decorator, ast.Call) else None
+                    if channel is not None:
+                        module[node.name] = channel
+                        aliases[node.name] = Alias(node.name, channel.event, channel.level, channel.topic)
+                        break
         elif isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             bound = [t.id for t in targets if isinstance(t, ast.Name)]
@@ -384,13 +402,42 @@ def _bind_assignment(names: Names, bound: list[str], value: ast.expr, aliases: d
             aliases[name] = Alias(name, ref.event, ref.level, ref.topic, ref.own)
 
 
-def _class_bindings(node: ast.ClassDef) -> ClassBindings:
+def _class_bindings(node: ast.ClassDef, names: Names) -> ClassBindings:
+    """A class's attributes: bound in its body, or as ``self.x = ...`` in one of its methods.
+
+    With a definer, an attribute made by a define pattern (``sent = Signal()`` in the
+    body, ``self.sent = Signal()`` in ``__init__``) is an event of its own, named
+    ``Class.attr`` in this module, and ``self.sent`` resolves to it.
+    """
     attributes: dict[str, ast.expr] = {}
+    assigned: list[tuple[str, ast.expr]] = []
     for statement in node.body:
-        if isinstance(statement, ast.Assign) and isinstance(statement.value, (ast.Name, ast.Attribute)):
-            for target in statement.targets:
-                if isinstance(target, ast.Name):
-                    attributes[target.id] = statement.value
+        if isinstance(statement, ast.Assign):
+            assigned.extend((t.id, statement.value) for t in statement.targets if isinstance(t, ast.Name))
         # (Annotated class attributes, ``sig: Signal = signals.sent``, are not read.)
+    # Only methods holding a ``self.x = ...`` line that names a pattern's call are read.
+    lines = names.definer.attribute_lines if names.definer is not None else []
+    for statement in node.body if lines else ():
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            at = bisect.bisect_left(lines, statement.lineno)
+            if at == len(lines) or lines[at] > (statement.end_lineno or statement.lineno):
+                continue
+            for inner in ast.walk(statement):
+                if isinstance(inner, ast.Assign) and len(inner.targets) == 1:
+                    target = inner.targets[0]
+                    if (
+                        isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                        and target.value.id == "self"
+                    ):
+                        assigned.append((target.attr, inner.value))
+    for name, value in assigned:
+        if name in attributes:
+            continue  # the body's binding, or the first method's
+        if isinstance(value, (ast.Name, ast.Attribute)):
+            attributes[name] = value
+        elif isinstance(value, ast.Call) and names.definer is not None:
+            made = names.definer.define_attribute(value, f"{node.name}.{name}", names)
+            if made is not None:
+                attributes[name] = made
     bases = [b.id for b in node.bases if isinstance(b, ast.Name)]
     return attributes, bases

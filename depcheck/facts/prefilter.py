@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import ast
 import bisect
+import functools
 import re
-from collections.abc import Collection
-from typing import Optional
+from collections.abc import Collection, Sequence
+from typing import NamedTuple, Optional
 
+from depcheck.facts.instances import class_words
 from depcheck.model import Alias, Loader
 from depcheck.patterns import EventPattern
 
@@ -26,8 +28,17 @@ _ODD_BREAKS = re.compile("\r(?!\n)|[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 class Statements:
     """The statements a walk visits: those with a hit line (their decorators' lines included)."""
 
-    def __init__(self, hit_lines: Optional[list[int]]) -> None:
+    def __init__(self, hit_lines: Optional[list[int]], saved_lines: Optional[list[int]] = None) -> None:
         self.hit_lines = hit_lines  # ascending; None: every statement
+        # Ascending lines that save a pattern's method (``send = sig.send``); None: any may.
+        self.saved_lines = saved_lines if hit_lines is not None else None
+
+    def saves_in(self, start: int, end: int) -> bool:
+        """Whether lines ``start``..``end`` may save a pattern's method in a name."""
+        if self.saved_lines is None:
+            return True
+        index = bisect.bisect_left(self.saved_lines, start)
+        return index < len(self.saved_lines) and self.saved_lines[index] <= end
 
     def admits(self, node: ast.stmt) -> bool:
         if self.hit_lines is None:
@@ -41,19 +52,64 @@ class Statements:
 EVERY = Statements(None)
 
 
+class _Plan(NamedTuple):
+    """What the prefilter needs of one set of patterns, computed once per set."""
+
+    classes: tuple[tuple[EventPattern, frozenset[str]], ...]  # each pattern, the class names it needs
+    class_sets: tuple[frozenset[str], ...]  # the distinct ones, each looked for once per file
+    saved: re.Pattern  # a line saving a pattern's method: ``send = sig.send``
+
+
+@functools.lru_cache(maxsize=16)
+def _plan(patterns: tuple[EventPattern, ...]) -> _Plan:
+    words = sorted({p.word for p in patterns if p.word})
+    saved = re.compile(
+        r"[ \t]*(?:self\.)?([A-Za-z_]\w*)[ \t]*=[ \t]*[A-Za-z_][\w.]*\.(?:{})[ \t]*(?:#|$)".format(
+            "|".join(re.escape(w) for w in words) or "(?!)"
+        )
+    )
+    classes = tuple((p, frozenset(class_words(p.instance_of))) for p in patterns)
+    return _Plan(classes, tuple({c for _, c in classes if c}), saved)
+
+
 def site_statements(
-    text: str, patterns: tuple[EventPattern, ...], aliases: tuple[Alias, ...]
+    text: str, patterns: tuple[EventPattern, ...], aliases: tuple[Alias, ...], lines: Sequence[str] = ()
 ) -> Optional[Statements]:
-    """Where an event site may be; None when nowhere (no pattern's name occurs in the file)."""
+    """Where an event site may be; None when nowhere (no pattern's name occurs in the file).
+
+    A pattern that asks for an instance of some classes needs one of their names in the file too.
+    ``lines`` (the text's) let it find the names a method is saved in on the lines it hits.
+    """
+    plan = _plan(patterns)
+    if plan.class_sets:
+        named = {classes: any(w in text for w in classes) for classes in plan.class_sets}
+        patterns = tuple(p for p, classes in plan.classes if not classes or named[classes])
+    if not patterns:
+        return None
+    # A glob that spells no name (``*`` on a HookspecMarker) can be anywhere in a file that passed.
+    if any(not p.word for p in patterns):
+        return EVERY
     words = {pattern.word for pattern in patterns}
     if not any(word in text for word in words):
         return None
     # A glob's name can be anywhere.
     if not all(p.exact_word for p in patterns) or "\r" in text and "\r" in text.replace("\r\n", ""):
         return EVERY
-    # Module-level aliases of a pattern's name (``from bus import publish as p``) are its names too.
+    # Module-level aliases of a pattern's name (``from bus import publish as p``) are its names too,
+    # and so are names a method is saved in (``send = sig.send``, on a line the words hit).
     words.update(a.name for a in aliases if a.target.rsplit(".", 1)[-1] in words)
-    return Statements(hit_lines(text, words, whole_words=True))
+    hits = hit_lines(text, words, whole_words=True)
+    saved: set[str] = set()
+    saved_lines: Optional[list[int]] = [] if lines else None
+    for line in hits if lines else ():
+        found = plan.saved.match(lines[line - 1]) if line <= len(lines) else None
+        if found:
+            saved.add(found.group(1))
+            saved_lines.append(line)  # type: ignore[union-attr]
+    saved -= words
+    if saved:
+        hits = sorted(set(hits) | set(hit_lines(text, saved, whole_words=True)))
+    return Statements(hits, saved_lines)
 
 
 def use_statements(text: str, words: set[str], loaders: tuple[Loader, ...]) -> Optional[Statements]:

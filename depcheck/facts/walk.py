@@ -28,13 +28,15 @@ def walk(
     *,
     index: Optional[SourceIndex] = None,
     annotations: bool = False,
-    decorator: Optional[Callable[[ast.expr], None]] = None,
+    decorator: Optional[Callable[[ast.expr, ast.AST], None]] = None,
+    bind: Optional[Callable[[Names, list], None]] = None,
 ) -> None:
     """Walk ``tree``; ``visit(node)`` records what it wants and returns the children to walk.
 
     ``index`` chooses the statement-only function scopes (``function_scope``);
     ``annotations`` also walks parameters' and return annotations;
-    ``decorator`` sees each decorator first (``@sig.connect`` is a call).
+    ``decorator(expr, definition)`` sees each decorator first (``@sig.connect`` is a call);
+    ``bind(names, body)`` may refine a function's scope once it is pushed.
     """
     stack: list[tuple[ast.AST, int]] = [(tree, 0)]
     while stack:
@@ -50,7 +52,7 @@ def walk(
             if not isinstance(current, ast.Lambda):
                 for expr in current.decorator_list:
                     if decorator is not None:
-                        decorator(expr)
+                        decorator(expr, current)
                     stack.append((expr, 0))
             for default in (*current.args.defaults, *current.args.kw_defaults):
                 if default is not None:
@@ -60,6 +62,8 @@ def walk(
                     stack.append((annotation, 0))
             body = current.body if isinstance(current.body, list) else [current.body]
             names.scopes.append(function_scope(current, body, index))
+            if bind is not None:
+                bind(names, body)
             names.class_stack.append(None)
             stack.append((current, _LEAVE_FUNCTION))
             stack.extend((child, 0) for child in reversed(body))
@@ -67,7 +71,7 @@ def walk(
         if isinstance(current, ast.ClassDef):
             for expr in current.decorator_list:
                 if decorator is not None:
-                    decorator(expr)
+                    decorator(expr, current)
                 stack.append((expr, 0))
             # (Class keywords, ``metaclass=...``, are not walked.)
             stack.extend((b, 0) for b in current.bases)

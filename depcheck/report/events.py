@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 from depcheck.model import CatalogEvent, EventCatalog, Evidence, plural
+from depcheck.patterns import PRESETS
+from depcheck.report.evidence import printable
 from depcheck.report.mermaid import node_id
 from depcheck.report.registry import EVENT_FORMATS
 
@@ -26,16 +28,24 @@ def _lines(label: str, sites: tuple[Evidence, ...]) -> list[str]:
 @EVENT_FORMATS.register("text")
 def render_text(catalog: EventCatalog) -> str:
     if not catalog.events:
+        if catalog.patterns:
+            on = f"the presets {', '.join(catalog.presets)}" if catalog.presets else "the custom patterns"
+            if catalog.presets and catalog.patterns > sum(len(PRESETS[p]) for p in catalog.presets):
+                on += " and the custom patterns"
+            return (
+                f"No events found: nothing in the code matches {on}. Declare events the code "
+                "makes at run time ([tool.depcheck.events.declare], # depcheck: publishes).\n"
+            )
         return (
             "No events found. Enable patterns with [tool.depcheck.events] presets = [...] "
-            "(bus, django, blinker, kafka) or declare events.\n"
+            f"({', '.join(PRESETS)}) or declare events.\n"
         )
     out: list[str] = []
     for event in catalog.events:
         kind = "topic" if event.topic else "object"
         owner = event.owner or "(no owner)"
         external = ", outside the analysed packages" if event.external else ""
-        out.append(f"{event.id}  [{kind}]  owner: {owner}{external}")
+        out.append(f"{printable(event.id)}  [{kind}]  owner: {owner}{external}")
         if event.definitions:
             out.extend(_lines("defined", event.definitions))
         out.extend(_lines("published by", event.publishers))
@@ -69,7 +79,7 @@ def render_json(catalog: EventCatalog) -> str:
 def _label(event: CatalogEvent) -> str:
     # Mermaid labels cannot hold quotes; a class's short name reads best in a picture.
     name = event.id if event.topic else event.id.rsplit(".", 1)[-1]
-    return name.replace('"', "'")
+    return printable(name).replace('"', "'")
 
 
 @EVENT_FORMATS.register("mermaid")

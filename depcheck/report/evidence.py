@@ -9,6 +9,7 @@ never lay the parts out themselves.
 
 from __future__ import annotations
 
+import re
 from typing import Callable
 
 from depcheck.model import Evidence
@@ -18,6 +19,15 @@ USE_KINDS = ("call", "use")
 
 # (part, text) -> the text as the output draws it; part is "where", "label" or "code".
 Paint = Callable[[str, str], str]
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (``\\r\\n``): a topic id from the code is
+    data, and must not end a line or move the cursor of the output it is printed in."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text) if _CONTROL.search(text) else text
 
 
 def plain(part: str, text: str) -> str:
@@ -30,10 +40,12 @@ def as_is(path: str) -> str:
 
 def _label(evidence: Evidence, pair: bool) -> str:
     kind = "" if evidence.kind == "import" else evidence.kind
-    event = f"event {evidence.event}" if evidence.event else ""
+    event = f"event {printable(evidence.event)}" if evidence.event else ""
     if pair:
         tags = (f" [{kind}]" if kind else "") + (f" {event}" if event else "")
-        return f"{evidence.source} -> {evidence.target}{tags}"
+        # A site of an event nobody owns points at nothing: no arrow into an empty name.
+        arrow = f" -> {evidence.target}" if evidence.target else ""
+        return f"{evidence.source}{arrow}{tags}"
     # The reader already sees source -> target above this line: say what the site uses of it.
     used = evidence.name or (evidence.target if kind in USE_KINDS else "")
     return " ".join(part for part in (kind, used, event) if part)

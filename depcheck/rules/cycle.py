@@ -222,10 +222,10 @@ def check(view: GraphView, settings: CycleSettings) -> Findings:
         # With layers declared, the hop to cut is one that goes against them.
         upward = [c for c in cost if against_layers(c[1], c[2])]
         count, cut_a, cut_b = min(upward or cost)
-        events = sorted({e.event for e in evidence if e.event})
+        events = sorted({e for a, b in zip(loop, loop[1:]) for e in choreography_events(hop_evidence(a, b))})
         message = f"components depend on each other in a loop: {' -> '.join(loop)}"
         hint = f"cheapest to cut: {cut_a} -> {cut_b} ({plural(count, 'dependency site')})"
-        if any(e.kind in ("publish", "consume") for e in evidence):
+        if events:
             message = f"choreography cycle through events {', '.join(events)}: {' -> '.join(loop)}"
             hint += (
                 "; to keep the hierarchy, use orchestration: let the lower component define "
@@ -247,6 +247,30 @@ def check(view: GraphView, settings: CycleSettings) -> Findings:
     return findings
 
 
+def choreography_events(evidence: Iterable[Evidence]) -> frozenset[str]:
+    """The events that make a hop part of a choreography.
+
+    An event edge that only repeats an import already making the same hop (module to
+    module) for something else, a topic beside an unrelated import, adds no knowledge of
+    the other side: the loop would be there without it. An import of the event itself
+    (``from orders.events import OrderCreated`` for ``@subscribe(OrderCreated)``) is the
+    event's, not a separate reason.
+    """
+    sites = tuple(evidence)
+    imports: dict[tuple[str, str], list[Evidence]] = {}
+    for e in sites:
+        if e.kind not in ("publish", "consume"):
+            imports.setdefault((e.source, e.target), []).append(e)
+    found = set()
+    for e in sites:
+        if not e.event or e.kind not in ("publish", "consume"):
+            continue
+        # An object the target module defines is what its import brings; a topic is no import's.
+        if (e.source, e.target) not in imports or e.event.startswith(e.target + "."):
+            found.add(e.event)
+    return frozenset(found)
+
+
 def _closed(
     hops: Hops,
     judged: dict[tuple[str, str], list[Key]],
@@ -260,7 +284,7 @@ def _closed(
 
     @functools.cache
     def hop_events(a: str, b: str) -> frozenset[str]:
-        return frozenset(e.event for e in hop_evidence(a, b) if e.event and e.kind in ("publish", "consume"))
+        return choreography_events(hop_evidence(a, b))
 
     found: dict[tuple[str, str], list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
     totals: dict[tuple[str, str], int] = {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from depcheck.model import WARNING, Violation
+from depcheck.model import WARNING, CatalogEvent, Violation
 from depcheck.rules.base import Findings, Rule, RuleDoc, location
 
 if TYPE_CHECKING:
@@ -27,13 +27,26 @@ def check(view: GraphView, settings: object) -> Findings:
             findings.violations.append(Violation(
                 rule=RULE.id,
                 severity=WARNING,
-                message=f"topic {event.id!r} has no owner, so its publishers and consumers depend on nobody",
+                message=_message(event),
                 location=location(sites),
                 evidence=sites,
                 hint="assign it to the module whose language it speaks: "
                 f'[tool.depcheck.events.owners] "{event.id}" = "<module>"',
             ))
     return findings
+
+
+_CLAIMS = {"define": "defined", "publish": "published", "consume": "consumed"}
+
+
+def _message(event: CatalogEvent) -> str:
+    if event.claimants:
+        where = "in several modules" if event.claim == "define" else "by modules of different components"
+        return (
+            f"topic {event.id!r} is {_CLAIMS[event.claim]} {where} ({', '.join(event.claimants)}) and "
+            "none of them owns it, so its publishers and consumers depend on nobody"
+        )
+    return f"topic {event.id!r} has no owner, so its publishers and consumers depend on nobody"
 
 
 RULE = Rule(
