@@ -109,6 +109,9 @@ class GraphView:
     ignored_event_sites: frozenset[Evidence] = frozenset()  # suppressed for the rule looking
     failures: tuple[tuple[str, ParseFailure], ...] = ()  # (path, why) of files that did not parse
     paths: Mapping[str, str] = field(default_factory=dict)  # module -> its file
+    # What rules derive from this view and share (rules/base.py): the unfiltered view is one
+    # object for every rule that sees it whole.
+    shared: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
 
 @dataclass
@@ -127,6 +130,7 @@ class DependencyGraph:
     events: tuple[CatalogEvent, ...] = ()
     _nx: Any = field(default=None, init=False, repr=False, compare=False)
     _full: Any = field(default=None, init=False, repr=False, compare=False)
+    _whole: Any = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def modules(self) -> list[str]:
@@ -176,6 +180,8 @@ class DependencyGraph:
     def view(self, keep: Optional[Keep] = None, within: str = "") -> GraphView:
         """The graph as a rule sees it: without the evidence ``keep`` rejects and, with ``within``,
         only the modules inside that package and the edges between them."""
+        if keep is None and not within and self._whole is not None:
+            return self._whole  # rules only read their view: one unfiltered view serves all
         adjacency = self.adjacency(keep)
         if within:
             prefix = within + "."
@@ -184,12 +190,15 @@ class DependencyGraph:
                 for m, targets in adjacency.items()
                 if m.startswith(prefix)
             }
-        return GraphView(
+        view = GraphView(
             tuple(self.modules), adjacency, self.external_evidence(keep), self.events,
             self.ignored_event_sites(keep),
             tuple((self.files[m].path, failure) for m, failure in sorted(self.parse_failures.items())),
             {m: f.path for m, f in self.files.items()},
         )
+        if keep is None and not within:
+            self._whole = view
+        return view
 
     def ignored_event_sites(self, keep: Optional[Keep] = None) -> frozenset[Evidence]:
         """The publish/consume sites ``keep`` rejects: hygiene rules do not report them."""

@@ -193,13 +193,40 @@ def component_paths(
 
 def component_dependencies(
     view: GraphView, components: Components
+) -> list[tuple[str, list[str], str, tuple[str, ...]]]:
+    """(component, its members, other component, path) for every path of ``component_paths``.
+
+    The layer, independence and cycle rules ask this of the same components on the same
+    unfiltered view: the view keeps the answer (``GraphView.shared``), the rules only read it.
+    """
+    key = ("component_dependencies", components.names)
+    found = view.shared.get(key)
+    if found is None:
+        found = view.shared[key] = list(_component_dependencies(view, components))
+    return found
+
+
+class _Owners(dict):  # type: ignore[type-arg]
+    """module -> its component, filled on first lookup (``__getitem__`` stays the C one)."""
+
+    def __init__(self, components: Components) -> None:
+        super().__init__()
+        self.components = components
+
+    def __missing__(self, module: str) -> Optional[str]:
+        owner = self[module] = self.components.of(module)
+        return owner
+
+
+def _component_dependencies(
+    view: GraphView, components: Components
 ) -> Iterator[tuple[str, list[str], str, tuple[str, ...]]]:
-    """(component, its members, other component, path) for every path of ``component_paths``."""
+    owners = _Owners(components)
     for name, members in components.members(view.modules).items():
         if not members:
             continue
-        for path in component_paths(view.adjacency, members, components.of):
-            target = components.of(path[-1])
+        for path in component_paths(view.adjacency, members, owners.__getitem__):
+            target = owners[path[-1]]
             assert target is not None
             yield name, members, target, path
 

@@ -244,7 +244,8 @@ def check(view: GraphView, settings: CycleSettings) -> Findings:
             )
         )
     if judged:
-        findings.closes = _closed(hops, judged, names, sites, hop_evidence, settings.max_cycles)
+        findings.closes = _closed(hops, judged, names, sites, hop_evidence, settings.max_cycles,
+                                  events=bool(view.events))
     return findings
 
 
@@ -255,12 +256,16 @@ def _closed(
     sites: Callable[[str, str], int],
     hop_evidence: Callable[[str, str], tuple[Evidence, ...]],
     listed: int,
+    *,
+    events: bool = True,
 ) -> list[tuple[tuple[Key, ...], Loops]]:
     """Each loop through a judged hop goes under the violations of one of them: the one with
     the fewest dependency sites (the cheapest to fix), so no loop is listed twice."""
 
     @functools.cache
     def hop_events(a: str, b: str) -> frozenset[str]:
+        if not events:
+            return frozenset()  # publish and consume sites come from the graph's events only
         return frozenset(e.event for e in hop_evidence(a, b) if e.event and e.kind in ("publish", "consume"))
 
     found: dict[tuple[str, str], list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
