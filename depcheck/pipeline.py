@@ -160,7 +160,10 @@ def evaluate(
             unfiltered.setdefault(rule_id, []).extend(found)
     if ignores:
         violations.extend(ignores.unused(unfiltered, config.file_name))
-    return graph, attach_closes(ordered(violations), closes), notes, _hidden(violations, unfiltered)
+    from depcheck.rules.cycle import trimmed
+
+    reported = [trimmed(v) for v in attach_closes(ordered(violations), closes)]
+    return graph, reported, notes, _hidden(violations, unfiltered)
 
 
 def _hidden(reported: list[Violation], unfiltered: Mapping[str, list[Violation]]) -> tuple[Violation, ...]:

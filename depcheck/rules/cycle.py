@@ -12,6 +12,7 @@ cheapest to cut. A cycle that runs through a publish or consume edge is a
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
@@ -38,6 +39,9 @@ if TYPE_CHECKING:
 # Enumerating every elementary cycle of a dense graph is exponential; stop
 # counting here and say "at least".
 CYCLE_SEARCH_LIMIT = 2000
+# A hop between two big components can have thousands of sites, and a tangle up to
+# CYCLE_SEARCH_LIMIT loops through it: each cycle lists this many sites a hop (see ``trimmed``).
+EVIDENCE_PER_HOP = 10
 
 
 @dataclass(frozen=True)
@@ -294,6 +298,45 @@ def _closed(
         ))
         for cut, entries in sorted(found.items())
     ]
+
+
+def trimmed(violation: Violation) -> Violation:
+    """A cycle violation listing at most ``EVIDENCE_PER_HOP`` sites a hop, as stored and reported.
+
+    Applied once the ignores have been told from the full evidence. Every site of the
+    dependency it is located at stays (``--add-ignores`` annotates them all), and so does
+    every site with an event (the violation's identity names its events); the hint says
+    how many others are left out. Any other violation is returned as it is.
+    """
+    if not violation.cycle or len(violation.evidence) <= EVIDENCE_PER_HOP:
+        return violation
+    names = sorted(set(violation.cycle), key=len, reverse=True)  # the most specific first
+    where = violation.location
+    located = next(
+        ((e.source, e.target) for e in violation.evidence
+         if where is not None and (e.file, e.line, e.column) == (where.file, where.line, where.column)),
+        None,
+    )
+    kept: list[Evidence] = []
+    listed: dict[str, int] = {}
+    hop = ""
+    left_out = 0
+    for evidence in violation.evidence:
+        # A hop's sites start in its first component; a chain through modules of no
+        # component continues the hop before it.
+        owner = next((n for n in names if evidence.source == n or evidence.source.startswith(n + ".")), None)
+        hop = owner if owner is not None else hop
+        if listed.get(hop, 0) < EVIDENCE_PER_HOP:
+            listed[hop] = listed.get(hop, 0) + 1
+        elif not (evidence.event or (evidence.source, evidence.target) == located):
+            left_out += 1
+            continue
+        kept.append(evidence)
+    if not left_out:
+        return violation
+    hint = (f"{violation.hint}; {plural(left_out, 'more site')} not listed "
+            f"(the first {EVIDENCE_PER_HOP} of each hop are)")
+    return dataclasses.replace(violation, evidence=tuple(kept), hint=hint)
 
 
 RULE = Rule(
