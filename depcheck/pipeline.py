@@ -162,7 +162,8 @@ def evaluate(
         violations.extend(ignores.unused(unfiltered, config.file_name))
     from depcheck.rules.cycle import trimmed
 
-    reported = [trimmed(v) for v in attach_closes(ordered(violations), closes)]
+    memo: dict[str, tuple[str, ...]] = {}  # every loop looks a module's packages up the same way
+    reported = [trimmed(v, memo) for v in attach_closes(ordered(violations), closes)]
     return graph, reported, notes, _hidden(violations, unfiltered)
 
 

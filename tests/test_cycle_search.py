@@ -91,7 +91,7 @@ def test_a_cycle_lists_a_capped_number_of_sites_a_hop(project, monkeypatch):
     assert found["location"]["file"] == "app/b/y.py"
     assert found["hint"].endswith("; 5 more sites not listed (the first 10 of each hop are)")
     # The same violation as with every site: its identity, message and location.
-    monkeypatch.setattr(cycle, "trimmed", lambda violation: violation)
+    monkeypatch.setattr(cycle, "trimmed", lambda violation, memo=None: violation)
     _, whole = run_json(root, "--no-cache")
     [full] = [v for v in whole["violations"] if v["rule"] == "cycle"]
     assert len(full["evidence"]) == 16 and "not listed" not in full["hint"]

@@ -300,38 +300,50 @@ def _closed(
     ]
 
 
-def trimmed(violation: Violation) -> Violation:
+def trimmed(violation: Violation, memo: Optional[dict[str, tuple[str, ...]]] = None) -> Violation:
     """A cycle violation listing at most ``EVIDENCE_PER_HOP`` sites a hop, as stored and reported.
 
     Applied once the ignores have been told from the full evidence. Every site of the
     dependency it is located at stays (``--add-ignores`` annotates them all), and so does
     every site with an event (the violation's identity names its events); the hint says
-    how many others are left out. Any other violation is returned as it is.
+    how many others are left out. Any other violation is returned as it is. ``memo``
+    (module -> it and its packages, innermost first) may be shared between calls.
     """
-    if not violation.cycle or len(violation.evidence) <= EVIDENCE_PER_HOP:
+    evidence = violation.evidence
+    if not violation.cycle or len(evidence) <= EVIDENCE_PER_HOP:
         return violation
-    names = sorted(set(violation.cycle), key=len, reverse=True)  # the most specific first
+    loop = set(violation.cycle)
     where = violation.location
     located = next(
-        ((e.source, e.target) for e in violation.evidence
+        ((e.source, e.target) for e in evidence
          if where is not None and (e.file, e.line, e.column) == (where.file, where.line, where.column)),
         None,
     )
+    memo = {} if memo is None else memo
     kept: list[Evidence] = []
-    listed: dict[str, int] = {}
-    hop = ""
+    listed: dict[Optional[str], int] = {}
+    hop: Optional[str] = None
     left_out = 0
-    for evidence in violation.evidence:
-        # A hop's sites start in its first component; a chain through modules of no
-        # component continues the hop before it.
-        owner = next((n for n in names if evidence.source == n or evidence.source.startswith(n + ".")), None)
-        hop = owner if owner is not None else hop
-        if listed.get(hop, 0) < EVIDENCE_PER_HOP:
-            listed[hop] = listed.get(hop, 0) + 1
-        elif not (evidence.event or (evidence.source, evidence.target) == located):
+    for site in evidence:
+        # A hop's sites start in its first component (the loop's innermost one holding the
+        # module); a chain through modules of no component continues the hop before it.
+        source = site.source
+        try:
+            enclosing = memo[source]
+        except KeyError:
+            parts = source.split(".")
+            enclosing = memo[source] = tuple(".".join(parts[:end]) for end in range(len(parts), 0, -1))
+        for name in enclosing:
+            if name in loop:
+                hop = name
+                break
+        count = listed.get(hop, 0)
+        if count < EVIDENCE_PER_HOP:
+            listed[hop] = count + 1
+        elif not (site.event or (source, site.target) == located):
             left_out += 1
             continue
-        kept.append(evidence)
+        kept.append(site)
     if not left_out:
         return violation
     hint = (f"{violation.hint}; {plural(left_out, 'more site')} not listed "
