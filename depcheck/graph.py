@@ -109,9 +109,6 @@ class GraphView:
     ignored_event_sites: frozenset[Evidence] = frozenset()  # suppressed for the rule looking
     failures: tuple[tuple[str, ParseFailure], ...] = ()  # (path, why) of files that did not parse
     paths: Mapping[str, str] = field(default_factory=dict)  # module -> its file
-    # What rules derive from this view and share (rules/base.py): the unfiltered view is one
-    # object for every rule that sees it whole.
-    shared: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
 
 @dataclass

@@ -193,17 +193,14 @@ def component_paths(
 
 def component_dependencies(
     view: GraphView, components: Components
-) -> list[tuple[str, list[str], str, tuple[str, ...]]]:
+) -> Iterator[tuple[str, list[str], str, tuple[str, ...]]]:
     """(component, its members, other component, path) for every path of ``component_paths``.
 
-    The layer, independence and cycle rules ask this of the same components on the same
-    unfiltered view: the view keeps the answer (``GraphView.shared``), the rules only read it.
+    Generated, not kept: the layer, independence and cycle rules each walk it once, and at
+    20k modules holding its 85k paths for the next rule cost more in garbage collection
+    than walking again (medians of 5: 0.71 s against 1.31 s of CPU for the rules at 20k).
     """
-    key = ("component_dependencies", components.names)
-    found = view.shared.get(key)
-    if found is None:
-        found = view.shared[key] = list(_component_dependencies(view, components))
-    return found
+    return _component_dependencies(view, components)
 
 
 class _Owners(dict):  # type: ignore[type-arg]
