@@ -144,6 +144,7 @@ class DependencyGraph:
     events: tuple[CatalogEvent, ...] = ()
     _nx: Any = field(default=None, init=False, repr=False, compare=False)
     _full: Any = field(default=None, init=False, repr=False, compare=False)
+    _whole: Any = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def modules(self) -> list[str]:
@@ -193,6 +194,8 @@ class DependencyGraph:
     def view(self, keep: Optional[Keep] = None, within: str = "") -> GraphView:
         """The graph as a rule sees it: without the evidence ``keep`` rejects and, with ``within``,
         only the modules inside that package and the edges between them."""
+        if keep is None and not within and self._whole is not None:
+            return self._whole  # rules only read their view: one unfiltered view serves all
         adjacency = self.adjacency(keep)
         if within:
             prefix = within + "."
@@ -201,12 +204,15 @@ class DependencyGraph:
                 for m, targets in adjacency.items()
                 if m.startswith(prefix)
             }
-        return GraphView(
+        view = GraphView(
             tuple(self.modules), adjacency, self.external_evidence(keep), self.events,
             self.ignored_event_sites(keep),
             tuple((self.files[m].path, failure) for m, failure in sorted(self.parse_failures.items())),
             {m: f.path for m, f in self.files.items()},
         )
+        if keep is None and not within:
+            self._whole = view
+        return view
 
     def ignored_event_sites(self, keep: Optional[Keep] = None) -> frozenset[Evidence]:
         """The publish/consume sites ``keep`` rejects: hygiene rules do not report them."""

@@ -173,7 +173,11 @@ def evaluate(
         # Left out, not fixed: a baseline entry they match is not stale.
         hidden += tuple(_bare(v) for v in violations if not config.reports(v.rule))
         violations = [v for v in violations if config.reports(v.rule)]
-    return graph, attach_closes(ordered(violations), closes), notes, hidden
+    from depcheck.rules.cycle import trimmed
+
+    memo: dict[str, tuple[str, ...]] = {}  # every loop looks a module's packages up the same way
+    reported = [trimmed(v, memo) for v in attach_closes(ordered(violations), closes)]
+    return graph, reported, notes, hidden
 
 
 def _hidden(reported: list[Violation], unfiltered: Mapping[str, list[Violation]]) -> tuple[Violation, ...]:

@@ -95,3 +95,92 @@ reason = "stale"
     assert warning["rule"] == "unused-ignore"
     assert warning["location"]["file"] == "pyproject.toml"
     assert warning["location"]["line"] == 5
+
+
+# --------------------------------------------------------------------------- the exceptions' index
+
+
+def _brute_force(ignores, evidence, rule):
+    """The first exception, in config order, that covers the dependency: what the index must find."""
+    for exception in ignores.exceptions:
+        if exception.rules and rule not in exception.rules:
+            continue
+        if exception.covers(evidence.source, evidence.target) or (
+            evidence.import_target and exception.covers(evidence.source, evidence.import_target)
+        ):
+            return exception
+    return None
+
+
+def test_exceptions_index_finds_what_a_scan_finds():
+    import random
+
+    from depcheck.config import AcceptedDependency
+    from depcheck.filters.ignores import Ignores
+    from depcheck.model import Evidence
+
+    rng = random.Random(13)
+    modules = [f"pkg.{a}.{b}.{c}" for a in "abcd" for b in "xyz" for c in ("m1", "m2", "io")]
+    packages = sorted({m.rsplit(".", 1)[0] for m in modules} | {m.split(".", 2)[0] + "." + m.split(".")[1]
+                                                                 for m in modules} | {"pkg"})
+    patterns = modules + packages + ["pkg.*.x", "pkg.a*", "pkg.?.y.m1", "pkg.[ab].z", "pkg.*", "other"]
+    exact_patterns = modules + ["pkg.*.x.m1", "pkg.**", "pkg.a.**", "pkg.?.y.m1"]
+    for _ in range(20):
+        exceptions = []
+        for index in range(rng.randint(1, 60)):
+            exact = rng.random() < 0.2
+            pool = exact_patterns if exact else patterns
+            rules = rng.choice([(), ("layer",), ("cycle",), ("layer", "forbidden")])
+            exceptions.append(AcceptedDependency(rng.choice(pool), rng.choice(pool), "r", rules,
+                                                 where=f"exceptions[{index}]", exact=exact))
+        ignores = Ignores({}, tuple(exceptions))
+        for _ in range(400):
+            source, target = rng.sample(modules, 2)
+            bound = rng.choice(["", rng.choice(modules)])
+            evidence = Evidence("f.py", 1, 1, source, target, "use" if bound else "import", "", import_target=bound)
+            rule = rng.choice(["layer", "cycle", "forbidden", "independence"])
+            assert ignores._exception_for(evidence, rule) == _brute_force(ignores, evidence, rule)
+
+
+def test_many_exceptions_give_the_scan_s_results(tmp_path, monkeypatch):
+    """40 exceptions (modules, packages, globs, some unused) on a generated project: same report as a scan."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    from depcheck.filters.ignores import Ignores
+
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("bench_generator", root / "bench" / "bench.py")
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules["bench_generator"] = bench
+    try:
+        spec.loader.exec_module(bench)
+        bench.generate_synth(tmp_path, 300, 3)
+    finally:
+        del sys.modules["bench_generator"]
+    layers = [f"synth.l{i:02d}" for i in range(bench.SYNTH_LAYERS)]
+    config = '[tool.depcheck]\npackages = ["synth"]\nlayers = [' + ", ".join(f'"{x}"' for x in layers) + "]\n"
+    (tmp_path / "pyproject.toml").write_text(config)
+    _, plain = run_json(tmp_path, "--no-cache")
+    pairs = sorted({(v["source"], v["target"]) for v in plain["violations"] if v["rule"] == "layer"})
+    assert len(pairs) >= 30, len(pairs)
+    entries = [(s, t, "") for s, t in pairs[:28]]
+    entries += [("synth.l1*", "synth.l0*", ""), ("synth.l19.*", "synth.l18", "layer"), ("synth.l05", "synth.l04", ""),
+                ("synth.l0?", "synth", "cycle"), ("synth", "synth.l00", "layer")]
+    entries += [(f"synth.l{i:02d}", "synth.l19", "") for i in range(7)]  # nothing goes up to l19: unused
+    text = config + "".join(
+        f'\n[[tool.depcheck.exceptions]]\nfrom = "{s}"\nto = "{t}"\nreason = "accepted"\n'
+        + (f'rules = ["{r}"]\n' if r else "")
+        for s, t, r in entries
+    )
+    assert len(entries) == 40
+    (tmp_path / "pyproject.toml").write_text(text)
+    _, indexed = run_json(tmp_path, "--no-cache")
+    monkeypatch.setattr(Ignores, "_exception_for", lambda self, evidence, rule: _brute_force(self, evidence, rule))
+    _, scanned = run_json(tmp_path, "--no-cache")
+    for document in (indexed, scanned):
+        document["summary"].pop("seconds", None)
+    assert indexed == scanned
+    assert len(indexed["violations"]) < len(plain["violations"])
+    assert any(v["rule"] == "unused-ignore" for v in indexed["violations"])

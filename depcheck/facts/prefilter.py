@@ -12,6 +12,7 @@ import ast
 import bisect
 import functools
 import re
+import sys
 from collections.abc import Collection, Sequence
 from typing import NamedTuple, Optional
 
@@ -23,6 +24,12 @@ from depcheck.patterns import EventPattern
 # statement is walked. The use walk has always also walked everything when
 # ``str.splitlines`` ends lines where Python does not (form feed, ...).
 _ODD_BREAKS = re.compile("\r(?!\n)|[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def _odd_breaks(text: str) -> bool:
+    if text.isascii():  # the same test, a few times faster
+        return any(c in text for c in "\v\f\x1c\x1d\x1e") or "\r" in text and "\r" in text.replace("\r\n", "")
+    return _ODD_BREAKS.search(text) is not None
 
 
 class Statements:
@@ -112,10 +119,18 @@ def site_statements(
     return Statements(hits, saved_lines)
 
 
-def use_statements(text: str, words: set[str], loaders: tuple[Loader, ...]) -> Optional[Statements]:
-    """Where a use or dynamic load may be, given the names the use walk looks for and the loaders.
+def use_statements(
+    text: str, names: Collection[str], words: Collection[str], loaders: tuple[Loader, ...],
+    imports: Collection[ast.stmt] = (),
+) -> Optional[Statements]:
+    """Where a use or dynamic load may be; None when nowhere.
 
-    None when nowhere: none of those names occurs in the file.
+    ``names`` are the names the use walk follows (bound by imports): a use is
+    a ``Name`` node, so only their occurrences as a name in code count (see
+    ``name_lines``). ``words`` are the dynamic loads' call names, and
+    ``loaders`` add theirs: those count wherever they occur (an alias of
+    ``import_module`` is followed through the imports, not by name).
+    ``imports`` are the file's import statements, whose names are no uses.
     """
     words = set(words)
     for loader in loaders:
@@ -123,11 +138,172 @@ def use_statements(text: str, words: set[str], loaders: tuple[Loader, ...]) -> O
         if not last.isidentifier():
             return EVERY  # a glob's name can be anywhere
         words.add(last)
-    if not words or not any(word in text for word in words):
+    present = [word for word in words if word in text]
+    named = [name for name in set(names) - words if name in text]
+    if not present and not named:
         return None
-    if _ODD_BREAKS.search(text):
+    if _odd_breaks(text):
         return EVERY
-    return Statements(hit_lines(text, words, whole_words=False))
+    lines = hit_lines(text, present, whole_words=False) if present else []
+    if named:
+        if text.isascii():
+            lines.extend(name_lines(text, named, imports))
+        else:
+            # A non-ASCII name can mean an ASCII one (NFKC): count every occurrence there.
+            lines.extend(hit_lines(text, named, whole_words=False))
+    if not lines:
+        return None
+    return Statements(sorted(set(lines)))
+
+
+# A comment, a string literal, or a quote no string literal starts at (only in code
+# this scanner does not know: then it stops telling code from text). Every
+# alternative starts with one of three characters (``_MARKS``).
+_NOT_CODE = re.compile(
+    r"#[^\n]*"
+    r"|'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"
+    r'|"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""'
+    r"|'[^'\\\n]*(?:\\(?:\r\n|.)[^'\\\n]*)*'"
+    r'|"[^"\\\n]*(?:\\(?:\r\n|.)[^"\\\n]*)*"'
+    r"|['\"]",
+    re.DOTALL,
+)
+_MARKS = ("#", "'", '"')
+_PREFIX_LETTERS = frozenset("rRbBuUfFtT")
+_PREFIX = re.compile(r"(?<![\w])[rRbBuUfFtT]{1,2}\Z")
+# From 3.12 (PEP 701) an f-string's fields may hold its own quote, comments and
+# backslashes, so it need not end at the first unescaped quote; before, it always does.
+NESTED_FSTRINGS = sys.version_info >= (3, 12)
+_LAST = (sys.maxsize, sys.maxsize)
+
+
+def name_lines(text: str, names: Collection[str], imports: Collection[ast.stmt] = ()) -> list[int]:
+    """Lines (1-based, ascending) where one of ``names`` may be a ``Name`` node; ``text`` is ASCII.
+
+    An occurrence counts unless it cannot be a name in code: inside a longer
+    name, after a ``.`` (an attribute), after ``def`` or ``class`` (what they
+    define), in a comment or a string literal (an f-string's text counts:
+    its fields are code), or inside an import statement. A superset, exactly:
+    what it drops can never be a ``Name`` node, whatever the walk looks for.
+    """
+    offsets: list[int] = []
+    find = text.find
+    for name in names:
+        size = len(name)
+        at = find(name)
+        while at >= 0:
+            end = at + size
+            before = text[at - 1] if at else " "
+            after = text[end] if end < len(text) else " "
+            if not (
+                before.isalnum() or before in "_." or after.isalnum() or after == "_"
+                or before == " " and _defines(text, at)
+            ):
+                offsets.append(at)
+            at = find(name, end)
+    if not offsets:
+        return []
+    offsets.sort()
+    starts, ends, unsure = _not_code(text, offsets[-1])
+    spans = _import_spans(imports)
+    hits: list[int] = []
+    line, last, line_start = 1, 0, 0
+    for at in offsets:
+        newlines = text.count("\n", last, at)
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", 0, at) + 1
+        last = at
+        if hits and hits[-1] == line:
+            continue
+        if unsure is None or at < unsure:
+            index = bisect.bisect_right(starts, at) - 1
+            if index >= 0 and at < ends[index]:
+                continue
+        if spans:
+            here = (line, at - line_start)
+            index = bisect.bisect_right(spans, (here, _LAST)) - 1
+            if index >= 0 and spans[index][0] <= here < spans[index][1]:
+                continue
+        hits.append(line)
+    return hits
+
+
+def _defines(text: str, at: int) -> bool:
+    """Whether the name at ``at`` follows ``def `` or ``class `` (and so is what they define)."""
+    for keyword in ("def ", "class "):
+        begin = at - len(keyword)
+        if begin >= 0 and text.startswith(keyword, begin) and not (
+            begin and (text[begin - 1].isalnum() or text[begin - 1] == "_")
+        ):
+            return True
+    return False
+
+
+def _not_code(text: str, until: int) -> tuple[list[int], list[int], Optional[int]]:
+    """Where the comments and string literals (but f-strings) start and end, up to ``until``.
+
+    The third value is an offset from which the scanner could not tell (from
+    there, everything counts as code), or None. It jumps from one ``#`` or
+    quote to the next with ``str.find`` (several times faster than letting
+    the regex engine search) and matches the literal or comment there.
+    """
+    starts: list[int] = []
+    ends: list[int] = []
+    find, match, size = text.find, _NOT_CODE.match, len(text)
+    marks = [find(mark) for mark in _MARKS]
+    marks = [at if at >= 0 else size for at in marks]
+    while True:
+        start = min(marks)
+        if start >= size or start > until:
+            return starts, ends, None
+        found = match(text, start)
+        end = found.end() if found is not None else start + 1
+        for index, mark in enumerate(_MARKS):
+            if marks[index] < end:
+                at = find(mark, end)
+                marks[index] = at if at >= 0 else size
+        if text[start] == "#":
+            starts.append(start)
+            ends.append(end)
+            continue
+        if end - start == 1:
+            return starts, ends, start
+        # The letters right before a quote are its prefix when they are one (``if"x"`` is no f-string).
+        if start and text[start - 1] in _PREFIX_LETTERS and _PREFIX.search(text, max(0, start - 3), start):
+            prefix = text[max(0, start - 2):start].lower()
+            if "f" in prefix or "t" in prefix:
+                if NESTED_FSTRINGS and _may_end_later(text[start:end]):
+                    return starts, ends, start
+                continue  # its fields are code
+        starts.append(start)
+        ends.append(end)
+
+
+def _may_end_later(literal: str) -> bool:
+    """Whether an f-string (PEP 701) may end after its first unescaped closing quote.
+
+    Only when that quote is inside a field: a field is open there, or its
+    quotes, comments or doubled braces make the braces impossible to count.
+    """
+    if "{" not in literal:
+        return False
+    return (
+        any(mark in literal for mark in ("\\", "#", "{{", "}}"))
+        or literal.count("{") != literal.count("}")
+        or literal.count("\"") + literal.count("'") != (6 if literal[:3] in ('"""', "'''") else 2)
+    )
+
+
+def _import_spans(imports: Collection[ast.stmt]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The import statements' (line, column) spans, sorted: the names in them are no ``Name`` nodes."""
+    spans = []
+    for node in imports:
+        end_line, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+        if end_line is not None and end_col is not None:
+            spans.append(((node.lineno, node.col_offset), (end_line, end_col)))
+    spans.sort()
+    return spans
 
 
 def hit_lines(text: str, words: Collection[str], *, whole_words: bool) -> list[int]:

@@ -41,12 +41,12 @@ def find_uses(
             name for name, ref in bindings.names.items()
             if ref.line and not ref.own and _internal(ref, settings)
         )
-    words = set(imported)
+    words: set[str] = set()
     if settings.dynamic_imports:
         words.update(_DYNAMIC_WORDS)
     if settings.django_models:
         words.update(_MODEL_WORDS)
-    statements = use_statements(text, words, settings.loaders)
+    statements = use_statements(text, imported, words, settings.loaders, import_nodes)
     if statements is None:
         return (), apps
     names = Names(bindings.names, bindings.classes)

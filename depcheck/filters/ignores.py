@@ -30,6 +30,16 @@ class Ignores:
         self.exceptions = exceptions
         # Most evidence shares its pair of modules with other evidence: decide each pair once.
         self._decided: dict[tuple[str, str, str, str], Optional[AcceptedDependency]] = {}
+        # Exceptions by the source they name: a module is covered only by an exception naming
+        # it or a package above it, or by a glob. Each dependency then checks only those.
+        self._by_source: dict[str, list[tuple[int, AcceptedDependency]]] = {}
+        self._globs: list[tuple[int, AcceptedDependency]] = []
+        for order, exception in enumerate(exceptions):
+            if _glob_source(exception):
+                self._globs.append((order, exception))
+            else:
+                self._by_source.setdefault(exception.source, []).append((order, exception))
+        self._candidates: dict[str, list[AcceptedDependency]] = {}
 
     @classmethod
     def collect(
@@ -65,7 +75,7 @@ class Ignores:
         except KeyError:
             pass
         found = None
-        for exception in self.exceptions:
+        for exception in self._candidates_for(evidence.source):
             if exception.rules and rule not in exception.rules:
                 continue
             if exception.covers(evidence.source, evidence.target):
@@ -77,6 +87,20 @@ class Ignores:
                 break
         self._decided[key] = found
         return found
+
+    def _candidates_for(self, source: str) -> list[AcceptedDependency]:
+        """The exceptions that may cover dependencies of ``source``, in the config's order."""
+        try:
+            return self._candidates[source]
+        except KeyError:
+            pass
+        found = list(self._globs)
+        parts = source.split(".")
+        for end in range(1, len(parts) + 1):
+            found.extend(self._by_source.get(".".join(parts[:end]), ()))
+        found.sort(key=lambda entry: entry[0])
+        candidates = self._candidates[source] = [exception for _, exception in found]
+        return candidates
 
     def keep(self, rule: str) -> Optional[Keep]:
         """The predicate a rule's view is filtered with, or None when nothing is ignored."""
@@ -113,6 +137,13 @@ class Ignores:
             if exception.where not in used_exceptions:
                 warnings.append(unused_rule.unused_exception(exception, config_file))
         return warnings
+
+
+def _glob_source(exception: AcceptedDependency) -> bool:
+    """Whether the exception's source is a pattern (else it covers that module and what is inside it)."""
+    if exception.exact:
+        return "*" in exception.source
+    return any(mark in exception.source for mark in "*?[")
 
 
 def unmatched_ignores(

@@ -194,12 +194,36 @@ def component_paths(
 def component_dependencies(
     view: GraphView, components: Components
 ) -> Iterator[tuple[str, list[str], str, tuple[str, ...]]]:
-    """(component, its members, other component, path) for every path of ``component_paths``."""
+    """(component, its members, other component, path) for every path of ``component_paths``.
+
+    Generated, not kept: the layer, independence and cycle rules each walk it once, and at
+    20k modules holding its 85k paths for the next rule cost more in garbage collection
+    than walking again (medians of 5: 0.71 s against 1.31 s of CPU for the rules at 20k).
+    """
+    return _component_dependencies(view, components)
+
+
+class _Owners(dict):  # type: ignore[type-arg]
+    """module -> its component, filled on first lookup (``__getitem__`` stays the C one)."""
+
+    def __init__(self, components: Components) -> None:
+        super().__init__()
+        self.components = components
+
+    def __missing__(self, module: str) -> Optional[str]:
+        owner = self[module] = self.components.of(module)
+        return owner
+
+
+def _component_dependencies(
+    view: GraphView, components: Components
+) -> Iterator[tuple[str, list[str], str, tuple[str, ...]]]:
+    owners = _Owners(components)
     for name, members in components.members(view.modules).items():
         if not members:
             continue
-        for path in component_paths(view.adjacency, members, components.of):
-            target = components.of(path[-1])
+        for path in component_paths(view.adjacency, members, owners.__getitem__):
+            target = owners[path[-1]]
             assert target is not None
             yield name, members, target, path
 

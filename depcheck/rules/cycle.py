@@ -12,6 +12,7 @@ cheapest to cut. A cycle that runs through a publish or consume edge is a
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
@@ -37,6 +38,9 @@ if TYPE_CHECKING:
 # Enumerating every elementary cycle of a dense graph is exponential; stop
 # counting here and say "at least".
 CYCLE_SEARCH_LIMIT = 2000
+# A hop between two big components can have thousands of sites, and a tangle up to
+# CYCLE_SEARCH_LIMIT loops through it: each cycle lists this many sites a hop (see ``trimmed``).
+EVIDENCE_PER_HOP = 10
 
 
 @dataclass(frozen=True)
@@ -243,7 +247,8 @@ def check(view: GraphView, settings: CycleSettings) -> Findings:
             )
         )
     if judged:
-        findings.closes = _closed(hops, judged, names, sites, hop_evidence, settings.max_cycles)
+        findings.closes = _closed(hops, judged, names, sites, hop_evidence, settings.max_cycles,
+                                  events=bool(view.events))
     return findings
 
 
@@ -278,12 +283,16 @@ def _closed(
     sites: Callable[[str, str], int],
     hop_evidence: Callable[[str, str], tuple[Evidence, ...]],
     listed: int,
+    *,
+    events: bool = True,
 ) -> list[tuple[tuple[Key, ...], Loops]]:
     """Each loop through a judged hop goes under the violations of one of them: the one with
     the fewest dependency sites (the cheapest to fix), so no loop is listed twice."""
 
     @functools.cache
     def hop_events(a: str, b: str) -> frozenset[str]:
+        if not events:
+            return frozenset()  # publish and consume sites come from the graph's events only
         return choreography_events(hop_evidence(a, b))
 
     found: dict[tuple[str, str], list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
@@ -312,6 +321,57 @@ def _closed(
         ))
         for cut, entries in sorted(found.items())
     ]
+
+
+def trimmed(violation: Violation, memo: Optional[dict[str, tuple[str, ...]]] = None) -> Violation:
+    """A cycle violation listing at most ``EVIDENCE_PER_HOP`` sites a hop, as stored and reported.
+
+    Applied once the ignores have been told from the full evidence. Every site of the
+    dependency it is located at stays (``--add-ignores`` annotates them all), and so does
+    every site with an event (the violation's identity names its events); the hint says
+    how many others are left out. Any other violation is returned as it is. ``memo``
+    (module -> it and its packages, innermost first) may be shared between calls.
+    """
+    evidence = violation.evidence
+    if not violation.cycle or len(evidence) <= EVIDENCE_PER_HOP:
+        return violation
+    loop = set(violation.cycle)
+    where = violation.location
+    located = next(
+        ((e.source, e.target) for e in evidence
+         if where is not None and (e.file, e.line, e.column) == (where.file, where.line, where.column)),
+        None,
+    )
+    memo = {} if memo is None else memo
+    kept: list[Evidence] = []
+    listed: dict[Optional[str], int] = {}
+    hop: Optional[str] = None
+    left_out = 0
+    for site in evidence:
+        # A hop's sites start in its first component (the loop's innermost one holding the
+        # module); a chain through modules of no component continues the hop before it.
+        source = site.source
+        try:
+            enclosing = memo[source]
+        except KeyError:
+            parts = source.split(".")
+            enclosing = memo[source] = tuple(".".join(parts[:end]) for end in range(len(parts), 0, -1))
+        for name in enclosing:
+            if name in loop:
+                hop = name
+                break
+        count = listed.get(hop, 0)
+        if count < EVIDENCE_PER_HOP:
+            listed[hop] = count + 1
+        elif not (site.event or (source, site.target) == located):
+            left_out += 1
+            continue
+        kept.append(site)
+    if not left_out:
+        return violation
+    hint = (f"{violation.hint}; {plural(left_out, 'more site')} not listed "
+            f"(the first {EVIDENCE_PER_HOP} of each hop are)")
+    return dataclasses.replace(violation, evidence=tuple(kept), hint=hint)
 
 
 RULE = Rule(
