@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -12,6 +14,14 @@ from pathlib import Path
 import pytest
 
 from depcheck.cli import main
+
+
+def run_cli(*argv: str) -> tuple[int, str, str]:
+    """depcheck's command line in this process: (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
 
 
 def write_project(root: Path, files: dict[str, str]) -> Path:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
 import shutil
 import subprocess
@@ -12,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from depcheck.cli import main
-from tests.conftest import run_json, write_project
+from tests.conftest import run_cli, run_json, write_project
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -21,11 +18,7 @@ else:
     import tomli as tomllib
 
 
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(list(argv))
-    return code, out.getvalue(), err.getvalue()
+run = run_cli
 
 
 def lint_imports_verdicts(root: Path) -> dict[str, bool]:
