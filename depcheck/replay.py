@@ -27,6 +27,7 @@ reads as missing and the run goes the long way. This module imports only
 from __future__ import annotations
 
 import os
+import re  # already imported by json, which the fast lane needs anyway
 import sys
 import time
 
@@ -259,6 +260,12 @@ def _prune(directory: str, current: str) -> None:
         pass
 
 
+# What a stored report may hold besides text: rich's colour (SGR) sequences, newlines and tabs.
+# Anything else (a cursor move, an OSC title or clipboard write) would reach the terminal as is.
+_COLOUR = re.compile("\x1b\\[[0-9;]*m")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def load_report(directory: str, key: str) -> Optional[Template]:
     stored = store.read_blob(os.path.join(directory, _report_name(key)))
     if stored is None:
@@ -272,6 +279,8 @@ def load_report(directory: str, key: str) -> Optional[Template]:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return None
+    if _CONTROL.search(_COLOUR.sub("", text)):
+        return None  # depcheck's reports hold no control sequence but colour: not one it wrote
     slots = []
     last = 0
     for slot in header[2]:

@@ -876,6 +876,26 @@ def test_a_report_with_a_valid_checksum_and_a_hostile_header_is_not_replayed(tmp
         assert replays["long"] == before + 1
 
 
+@pytest.mark.parametrize("color", [False, True])
+def test_a_report_holding_control_sequences_is_not_replayed(tmp_path, replays, monkeypatch, color):
+    """A stored report reaches the terminal as is: one holding anything but text and colour
+    (a cursor move, an OSC clipboard write) was not written by depcheck and is never printed."""
+    from depcheck import store
+
+    monkeypatch.setenv("FORCE_COLOR" if color else "NO_COLOR", "1")
+    root = write_project(tmp_path, {**FILES, "app/low/other.py": "import app.high.h\n"})
+    expected = cli(root, "check")
+    assert ("\x1b[" in expected[0]) is color
+    assert cli(root, "check") == expected and replays["long"] == 1  # colour itself replays
+    report = next((root / cache.DEFAULT_DIR).glob("report-*.bin"))
+    header, body = store.read_blob(report)
+    for hostile in (b"\x1b]52;c;ZWNobyBoaQ==\x07", b"\x1b[2J", b"\r", "\u009b1m".encode()):
+        store.write_blob(report.parent, report.name, header, hostile + body)
+        before = replays["long"]
+        assert cli(root, "check") == expected
+        assert replays["long"] == before + 1
+
+
 def test_a_racy_file_is_not_vouched_for(tmp_path, monkeypatch):
     """A file changed just before (or during) a run could change again within its timestamp tick
     without its stat changing: such a run records no manifest."""

@@ -75,6 +75,23 @@ def test_markup_is_the_callers_paint_and_the_location_can_be_left_to_the_format(
     assert evidence_line(CONSUME, where=False) == "app.mid.m -> app.high.h [consume] event app.high.Done  @handles(Done)"
 
 
+def test_control_characters_of_the_analysed_code_are_shown_not_obeyed(tmp_path):
+    """A source line reaches every format that prints evidence; an escape sequence or a bell in
+    it (a comment, a string) must not clear the reader's screen or end an annotation."""
+    from tests.conftest import run_cli, write_project
+
+    root = write_project(tmp_path, {
+        "pyproject.toml": '[tool.depcheck]\npackages = ["app"]\nlayers = ["app.high", "app.low"]\n',
+        "app/__init__.py": "", "app/high/__init__.py": "", "app/low/__init__.py": "",
+        "app/low/x.py": "import app.high  # \x1b[2J\x1b]52;c;aGk=\x07 evil\n",
+    })
+    for output in ("text", "concise", "github", "gitlab", "sarif", "junit"):
+        code, out, _ = run_cli("check", "--no-cache", "--format", output, str(root))
+        assert code == 1 and "\x1b" not in out and "\x07" not in out, output
+    _, out, _ = run_cli("check", "--no-cache", str(root))
+    assert "# \\x1b[2J\\x1b]52;c;aGk=\\x07 evil" in out
+
+
 VIOLATION = Violation(
     rule="layer", severity=ERROR, message="app.low.y depends on app.high.h through app.mid.m",
     location=Location("app/low/y.py", 3, 1), source="app.low", target="app.high",

@@ -70,5 +70,6 @@ def evidence_line(
     if label:
         parts.append(paint("label", label))
     if evidence.text:
-        parts.append(paint("code", evidence.text))
+        # The line is the analysed code's: a control character in it is shown, not obeyed.
+        parts.append(paint("code", printable(evidence.text)))
     return "  ".join(parts)
