@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
-import subprocess
 import sys
-import tarfile
 from pathlib import Path
 
 import hypothesmith
@@ -23,6 +21,7 @@ import depcheck.facts.uses as uses_module
 from depcheck.facts import extract, prefilter
 from depcheck.facts.prefilter import EVERY, name_lines
 from depcheck.model import ExtractionSettings, FileFacts, Loader, UseSettings
+from tests.conftest import download_source
 
 ROOT = Path(__file__).resolve().parent.parent
 CELERY = "celery==5.5.3"
@@ -151,19 +150,7 @@ def test_exact_on_django(django_source: Path) -> None:
 
 @pytest.fixture(scope="module")
 def celery_source(tmp_path_factory) -> Path:
-    target = tmp_path_factory.mktemp("celery")
-    download = subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-         "--dest", str(target), CELERY],
-        capture_output=True, text=True, timeout=300,
-    )
-    archives = list(target.glob("*.tar.gz"))
-    if download.returncode != 0 or not archives:
-        pytest.fail(f"could not download {CELERY} from PyPI: {download.stderr.strip()[-200:]}")
-    with tarfile.open(archives[0]) as archive:
-        members = [m for m in archive.getmembers() if "/celery/" in m.name and m.isfile()]
-        archive.extractall(target, members=members)  # noqa: S202 - our own download, files only
-    return next(target.glob("*/celery"))
+    return download_source(tmp_path_factory, CELERY) / "celery"
 
 
 def test_exact_on_celery(celery_source: Path) -> None:
