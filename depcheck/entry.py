@@ -18,7 +18,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Optional
 
-EXIT_ERROR = 2
+EXIT_ERROR = 2  # cli.EXIT_ERROR: importing cli is what the fast lane exists to avoid
 
 # Past this many changed files, the long way (which also updates the facts cache) is as cheap.
 _REPARSE_AT_MOST = 20
