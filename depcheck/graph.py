@@ -23,7 +23,9 @@ from depcheck.model import (
     EventSite,
     Evidence,
     FileFacts,
+    GraphParts,
     ImportFact,
+    ModuleLinks,
     ParseFailure,
     SourceFile,
     matches,
@@ -142,6 +144,10 @@ class DependencyGraph:
     external: dict[str, tuple[Evidence, ...]] = field(default_factory=dict)
     parse_failures: dict[str, ParseFailure] = field(default_factory=dict)
     events: tuple[CatalogEvent, ...] = ()
+    # What the next run may start from (see build_graph's ``previous``), and which modules
+    # this build linked (all of them unless it started from a previous run's parts).
+    parts: Optional[GraphParts] = field(default=None, repr=False, compare=False)
+    relinked: tuple[str, ...] = field(default=(), repr=False, compare=False)
     _nx: Any = field(default=None, init=False, repr=False, compare=False)
     _full: Any = field(default=None, init=False, repr=False, compare=False)
     _whole: Any = field(default=None, init=False, repr=False, compare=False)
@@ -233,6 +239,8 @@ def build_graph(
     config_file: str = "",
     app_labels: Iterable[tuple[str, str]] = (),
     components: Iterable[str] = (),
+    digests: Optional[Mapping[str, str]] = None,
+    previous: Optional[GraphParts] = None,
 ) -> DependencyGraph:
     """The module graph; ``facts`` is keyed by module name.
 
@@ -242,55 +250,166 @@ def build_graph(
     module that defines what they use; ``app_labels`` map Django app labels to packages.
     ``components`` (the layers' entries) bound the package that several publishers of a
     topic may own it by.
+
+    With ``digests`` (module -> facts digest) and the ``previous`` run's parts (built with
+    the same settings), only the modules whose facts changed, and those that resolved names
+    through them, are linked again; the others' links are taken as they were, and ``facts``
+    is read only for the modules linked (it may decode on access). The graph is the same as a
+    build from scratch: tests/test_incremental_graph.py compares them.
     """
     by_module = {f.module: f for f in sorted(files, key=lambda f: f.module)}
     resolver = Resolver(by_module, packages)
-    edges: dict[tuple[str, str], list[Evidence]] = {}
-    external: dict[str, list[Evidence]] = {}
-    failures: dict[str, ParseFailure] = {}
-    for name, source in by_module.items():
-        file_facts = facts.get(name)
-        if file_facts is None:
-            continue
-        if file_facts.error is not None:
-            failures[name] = file_facts.error
-        for fact in file_facts.imports:
-            if fact.type_checking and not type_checking_imports:
-                continue
-            for resolved in resolver.resolve(source, fact):
-                evidence = Evidence(
-                    source.path, fact.line, fact.column, name, resolved.target, "import", fact.text,
-                    names=",".join(resolved.names),
-                )
-                if resolved.external:
-                    external.setdefault(name, []).append(evidence)
-                else:
-                    edges.setdefault((name, resolved.target), []).append(evidence)
-    if any(f.uses for f in facts.values()):
-        linker_of_uses = UseLinker(by_module, facts, resolver, app_labels, type_checking_imports)
-        for evidence, is_external in linker_of_uses.link():
-            if is_external:
-                external.setdefault(evidence.source, []).append(evidence)
-            else:
-                edges.setdefault((evidence.source, evidence.target), []).append(evidence)
+    plan = _Plan.of(by_module, facts, digests, previous)
+    before = plan.previous.modules if plan.previous is not None else {}
+    linked: dict[str, ModuleLinks] = {m: before[m] for m in plan.reused}
+    relinked = {m: facts.get(m) or _NO_FACTS for m in plan.relink}
+    # The modules that label Django apps: every use of a model may need them.
+    apps_modules = [m for m in by_module if (relinked[m] if m in relinked else linked[m]).apps]
+    uses = UseLinker(by_module, facts, resolver, app_labels, type_checking_imports, apps_modules)
+    for name, file_facts in relinked.items():
+        digest = digests.get(name, "") if digests is not None else ""
+        linked[name] = _link_module(by_module[name], file_facts, resolver, uses, type_checking_imports,
+                                    digest)
     catalog: tuple[CatalogEvent, ...] = ()
+    event_consulted: frozenset[str] = frozenset()
     if events is not None:
-        linker = EventLinker(by_module, facts, resolver, events, components)
-        catalog = linker.link(config_file)
-        for event in catalog:
-            for evidence in (*event.publishers, *event.consumers):
-                if not linker.makes_edge(evidence, event):
-                    continue
-                if event.external:
-                    external.setdefault(evidence.source, []).append(evidence)
-                else:
-                    edges.setdefault((evidence.source, evidence.target), []).append(evidence)
+        if plan.catalog_reusable(linked) and previous is not None:
+            catalog, event_consulted = previous.catalog, previous.event_consulted
+        else:
+            with_events = {m: facts[m] for m, links in linked.items() if links.events}
+            linker = EventLinker(by_module, with_events, resolver, events, components, aliases_of=facts)
+            catalog = linker.link(config_file)
+            event_consulted = frozenset(linker.consulted)
+    return _assemble(by_module, linked, catalog, GraphParts(linked, catalog, event_consulted),
+                     tuple(plan.relink))
+
+
+class _Plan:
+    """Which modules a build links again and which it takes from the previous run."""
+
+    def __init__(self, relink: list[str], reused: list[str], changed: set[str],
+                 previous: Optional[GraphParts]) -> None:
+        self.relink = relink
+        self.reused = reused
+        self.changed = changed
+        self.previous = previous
+
+    @classmethod
+    def of(
+        cls, by_module: Mapping[str, SourceFile], facts: Mapping[str, FileFacts],
+        digests: Optional[Mapping[str, str]], previous: Optional[GraphParts],
+    ) -> _Plan:
+        every = list(by_module)
+        if previous is None or digests is None or previous.modules.keys() != by_module.keys():
+            return cls(every, [], set(every), None)
+        changed = {m for m in every if previous.modules[m].digest != digests.get(m)}
+        # App labels name packages for every file's model references: a change to one is
+        # linked everywhere again.
+        if any(previous.modules[m].apps or (facts.get(m) or _NO_FACTS).apps for m in changed):
+            return cls(every, [], set(every), None)
+        relink = set(changed)
+        for module, links in previous.modules.items():
+            if module not in relink and any(c in changed for c in links.consulted):
+                relink.add(module)
+        reused = [m for m in every if m not in relink]
+        return cls([m for m in every if m in relink], reused, changed, previous)
+
+    def catalog_reusable(self, linked: Mapping[str, ModuleLinks]) -> bool:
+        """The catalog depends on every module's event sites and on the aliases it read."""
+        if self.previous is None:
+            return False
+        return not any(
+            self.previous.modules[m].events or linked[m].events or m in self.previous.event_consulted
+            for m in self.changed
+        )
+
+
+def _link_module(
+    source: SourceFile, file_facts: FileFacts, resolver: Resolver, uses: UseLinker,
+    type_checking_imports: bool, digest: str,
+) -> ModuleLinks:
+    """One module's imports and uses as evidence, grouped by target."""
+    name = source.module
+    internal: dict[str, set[Evidence]] = {}
+    external: set[Evidence] = set()
+    for fact in file_facts.imports:
+        if fact.type_checking and not type_checking_imports:
+            continue
+        for resolved in resolver.resolve(source, fact):
+            evidence = Evidence(
+                source.path, fact.line, fact.column, name, resolved.target, "import", fact.text,
+                names=",".join(resolved.names),
+            )
+            if resolved.external:
+                external.add(evidence)
+            else:
+                internal.setdefault(resolved.target, set()).add(evidence)
+    consulted: tuple[str, ...] = ()
+    if file_facts.uses:
+        found, seen = uses.link_module(name, file_facts)
+        for evidence, is_external in found:
+            if is_external:
+                external.add(evidence)
+            else:
+                internal.setdefault(evidence.target, set()).add(evidence)
+        consulted = tuple(sorted(seen - {name}))
+    return ModuleLinks(
+        digest=digest,
+        edges=tuple((target, tuple(sorted(internal[target]))) for target in sorted(internal)),
+        external=tuple(sorted(external)),
+        consulted=consulted,
+        error=file_facts.error,
+        suppressions=bool(file_facts.suppressions),
+        events=bool(file_facts.events),
+        apps=bool(file_facts.apps),
+    )
+
+
+_NO_LINKS = ModuleLinks("")
+_NO_FACTS = FileFacts()
+
+
+def _assemble(
+    by_module: dict[str, SourceFile], linked: Mapping[str, ModuleLinks], catalog: tuple[CatalogEvent, ...],
+    parts: GraphParts, relinked: tuple[str, ...],
+) -> DependencyGraph:
+    """The graph from every module's links and the edges events make."""
+    by_events: dict[str, dict[str, list[Evidence]]] = {}
+    external_events: dict[str, list[Evidence]] = {}
+    for event in catalog:
+        for evidence in (*event.publishers, *event.consumers):
+            if not makes_edge(evidence, event):
+                continue
+            if event.external:
+                external_events.setdefault(evidence.source, []).append(evidence)
+            else:
+                by_events.setdefault(evidence.source, {}).setdefault(evidence.target, []).append(evidence)
+    edges: dict[tuple[str, str], tuple[Evidence, ...]] = {}
+    external: dict[str, tuple[Evidence, ...]] = {}
+    failures: dict[str, ParseFailure] = {}
+    # Events may start at a name that is no file: a config declaration owned by one.
+    for name in sorted(by_module.keys() | by_events.keys() | external_events.keys()):
+        links = linked.get(name, _NO_LINKS)
+        if links.error is not None:
+            failures[name] = links.error
+        more = by_events.get(name)
+        if more is None:
+            for target, evidence in links.edges:
+                edges[name, target] = evidence
+        else:
+            merged: dict[str, tuple[Evidence, ...]] = dict(links.edges)
+            for target, evidence in more.items():
+                merged[target] = tuple(sorted(set(merged.get(target, ())).union(evidence)))
+            for target in sorted(merged):
+                edges[name, target] = merged[target]
+        outside = links.external
+        if name in external_events:
+            outside = tuple(sorted(set(outside).union(external_events[name])))
+        if outside:
+            external[name] = outside
     return DependencyGraph(
-        files=by_module,
-        edges={pair: tuple(sorted(set(evidence))) for pair, evidence in sorted(edges.items())},
-        external={m: tuple(sorted(set(ev))) for m, ev in sorted(external.items())},
-        parse_failures=failures,
-        events=catalog,
+        files=by_module, edges=edges, external=external, parse_failures=failures, events=catalog,
+        parts=parts, relinked=relinked,
     )
 
 
@@ -335,19 +454,37 @@ def _class_like(name: str) -> bool:
     return bare[:1].isupper() and (len(bare) == 1 or not bare.isupper())
 
 
+class _Aliases:
+    """module -> its aliases by name, read from its facts when first asked for."""
+
+    def __init__(self, facts: Mapping[str, FileFacts]) -> None:
+        self.facts = facts
+        self.known: dict[str, dict[str, Alias]] = {}
+
+    def get(self, module: str) -> Mapping[str, Alias]:
+        found = self.known.get(module)
+        if found is None:
+            file_facts = self.facts.get(module)
+            found = self.known[module] = {a.name: a for a in file_facts.aliases} if file_facts else {}
+        return found
+
+
 class Names:
     """Follows a dotted name through other modules' aliases (re-exports, constants) to its definition."""
 
     def __init__(
-        self, files: Mapping[str, SourceFile], facts: Mapping[str, FileFacts], resolver: Resolver
+        self, files: Mapping[str, SourceFile], facts: Mapping[str, FileFacts], resolver: Resolver,
+        aliases_of: Optional[Mapping[str, FileFacts]] = None,
     ) -> None:
         self.files = files
         self.facts = facts
         self.resolver = resolver
-        self.aliases: dict[str, dict[str, Alias]] = {
-            name: {a.name: a for a in f.aliases} for name, f in facts.items() if f.aliases
-        }
-        self._canonical: dict[str, tuple[str, bool]] = {}
+        # Whose aliases names are followed through: every file's (``aliases_of``, default
+        # ``facts``), read module by module as names reach them, so a build that links few
+        # modules decodes few facts.
+        self.aliases = _Aliases(facts if aliases_of is None else aliases_of)
+        self._canonical: dict[str, tuple[str, bool, tuple[str, ...]]] = {}
+        self.consulted: set[str] = set()  # modules whose aliases were read, since last cleared
 
     def module_prefix(self, name: str) -> Optional[str]:
         """The longest analysed module that ``name`` is strictly inside."""
@@ -357,17 +494,21 @@ class Names:
         """Follow re-exports, aliases and topic constants to the name's definition."""
         known = self._canonical.get(name)
         if known is None:
-            known = self._canonical[name] = self._follow(name)
-        return known
+            read: list[str] = []
+            found, topic = self._follow(name, read)
+            known = self._canonical[name] = (found, topic, tuple(read))
+        self.consulted.update(known[2])
+        return known[0], known[1]
 
-    def _follow(self, name: str) -> tuple[str, bool]:
+    def _follow(self, name: str, read: list[str]) -> tuple[str, bool]:
         seen = {name}
         for _ in range(50):
             module = self.module_prefix(name)
             if module is None:
                 break
+            read.append(module)
             first, _, tail = name[len(module) + 1:].partition(".")
-            alias = self.aliases.get(module, {}).get(first)
+            alias = self.aliases.get(module).get(first)
             if alias is None:
                 break
             if alias.topic:
@@ -400,11 +541,14 @@ class UseLinker(Names):
         resolver: Resolver,
         app_labels: Iterable[tuple[str, str]],
         type_checking_imports: bool,
+        apps_modules: Optional[Iterable[str]] = None,
     ) -> None:
         super().__init__(files, facts, resolver)
         self.type_checking_imports = type_checking_imports
         self.labels: dict[str, str] = dict(app_labels)
-        for module in sorted(facts):
+        # ``apps_modules``: the modules whose facts hold app labels, when the caller knows them
+        # (else every module's facts are read).
+        for module in sorted(facts if apps_modules is None else apps_modules):
             for app in facts[module].apps:
                 self.labels.setdefault(app.label, app.package)
 
@@ -424,46 +568,46 @@ class UseLinker(Names):
         models = f"{package}.models"
         return self.target(models if self.resolver.nearest(models) == models else package)
 
-    def link(self) -> list[tuple[Evidence, bool]]:
+    def link_module(self, module: str, file_facts: FileFacts) -> tuple[list[tuple[Evidence, bool]], set[str]]:
+        """One module's uses as (evidence, whether external), and the modules whose aliases
+        resolving them read."""
+        source = self.files[module]
+        self.consulted = set()
         found: list[tuple[Evidence, bool]] = []
-        for module, source in self.files.items():
-            file_facts = self.facts.get(module)
-            if file_facts is None or not file_facts.uses:
+        hidden = set()
+        if not self.type_checking_imports:
+            hidden = {fact.line for fact in file_facts.imports if fact.type_checking}
+        for use in file_facts.uses:
+            if use.import_line in hidden:
                 continue
-            hidden = set()
-            if not self.type_checking_imports:
-                hidden = {fact.line for fact in file_facts.imports if fact.type_checking}
-            for use in file_facts.uses:
-                if use.import_line in hidden:
+            name: Optional[str] = use.name
+            import_target = written = ""
+            if use.kind == "django-model":
+                where = self.model_target(use.name)
+            else:
+                name = _qualify_relative(source, use.name, use.level)
+                if not name:
                     continue
-                name: Optional[str] = use.name
-                import_target = written = ""
-                if use.kind == "django-model":
-                    where = self.model_target(use.name)
+                if use.import_line:
+                    written = name
+                    canonical, topic = self.canonical(name)
+                    if not topic and self.resolver.is_internal(canonical):
+                        name = canonical
+                    bound = _qualify_relative(source, use.bound, use.level) or ""
+                    import_target = self.resolver.nearest(bound) or bound
+                    where = self.target(name)
+                    if where is not None and where[1]:
+                        continue  # a use of something the analysed code only re-exports
                 else:
-                    name = _qualify_relative(source, use.name, use.level)
-                    if not name:
-                        continue
-                    if use.import_line:
-                        written = name
-                        canonical, topic = self.canonical(name)
-                        if not topic and self.resolver.is_internal(canonical):
-                            name = canonical
-                        bound = _qualify_relative(source, use.bound, use.level) or ""
-                        import_target = self.resolver.nearest(bound) or bound
-                        where = self.target(name)
-                        if where is not None and where[1]:
-                            continue  # a use of something the analysed code only re-exports
-                    else:
-                        where = self.target(name)
-                if where is None or where[0] == module:
-                    continue
-                found.append((Evidence(
-                    source.path, use.line, use.column, module, where[0], use.kind, use.text,
-                    name=name, import_line=use.import_line, import_target=import_target,
-                    written=written,
-                ), where[1]))
-        return found
+                    where = self.target(name)
+            if where is None or where[0] == module:
+                continue
+            found.append((Evidence(
+                source.path, use.line, use.column, module, where[0], use.kind, use.text,
+                name=name, import_line=use.import_line, import_target=import_target,
+                written=written,
+            ), where[1]))
+        return found, self.consulted
 
 
 class EventLinker(Names):
@@ -481,8 +625,9 @@ class EventLinker(Names):
         resolver: Resolver,
         settings: EventSettings,
         components: Iterable[str] = (),
+        aliases_of: Optional[Mapping[str, FileFacts]] = None,
     ) -> None:
-        super().__init__(files, facts, resolver)
+        super().__init__(files, facts, resolver, aliases_of)
         self.settings = settings
         # Where several modules' common package may own what they publish (layers' entries;
         # without layers, the analysed packages).
@@ -654,10 +799,12 @@ class EventLinker(Names):
             ))
         return tuple(catalog)
 
-    def makes_edge(self, evidence: Evidence, event: CatalogEvent) -> bool:
-        """Publishing or consuming an event makes an edge to its owner, except from inside the owner."""
-        if event.owner is None or not evidence.target:
-            return False
-        if not event.external and matches(evidence.source, event.owner):
-            return False
-        return evidence.source != evidence.target
+
+
+def makes_edge(evidence: Evidence, event: CatalogEvent) -> bool:
+    """Publishing or consuming an event makes an edge to its owner, except from inside the owner."""
+    if event.owner is None or not evidence.target:
+        return False
+    if not event.external and matches(evidence.source, event.owner):
+        return False
+    return evidence.source != evidence.target

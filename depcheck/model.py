@@ -407,6 +407,35 @@ class CatalogEvent:
 
 
 @dataclass(frozen=True)
+class ModuleLinks:
+    """What one module's facts made of the graph when it was last linked: kept between runs so
+    that a module whose facts, and the modules it resolved names through, did not change is
+    not linked again (``graph.build_graph``'s ``previous``)."""
+
+    digest: str  # the facts digest it was linked from
+    edges: tuple[tuple[str, tuple[Evidence, ...]], ...] = ()  # (target, its evidence) by target
+    external: tuple[Evidence, ...] = ()
+    # Other modules whose aliases (re-exports) resolving its uses read: a change to one of them
+    # may move where its uses land.
+    consulted: tuple[str, ...] = ()
+    error: Optional[ParseFailure] = None
+    # Whether its facts hold these, so a run can tell without decoding them.
+    suppressions: bool = False
+    events: bool = False
+    apps: bool = False
+
+
+@dataclass(frozen=True)
+class GraphParts:
+    """The graph as per-module pieces and the event catalog, with what links them across
+    modules: what a later run needs to relink only what its changes can reach."""
+
+    modules: dict[str, ModuleLinks]
+    catalog: tuple[CatalogEvent, ...] = ()
+    event_consulted: frozenset[str] = frozenset()  # modules whose aliases the catalog read
+
+
+@dataclass(frozen=True)
 class EventCatalog:
     """What ``depcheck events`` shows; ``components`` maps a module to its component."""
 
