@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import collections.abc
 import contextlib
 import dataclasses
 import functools
@@ -36,7 +37,17 @@ from typing import Any, Callable, Optional
 
 from depcheck import __version__
 from depcheck.discover import RACY_NS, Project
-from depcheck.model import ExtractionSettings, FileFacts, ParseFailure, SourceFile, Violation
+from depcheck.model import (
+    CatalogEvent,
+    Evidence,
+    ExtractionSettings,
+    FileFacts,
+    GraphParts,
+    ModuleLinks,
+    ParseFailure,
+    SourceFile,
+    Violation,
+)
 from depcheck.pool import Progress, cpu_count, run_all
 from depcheck.store import DEFAULT_DIR, Stat, digest, prepare, stat_key  # noqa: F401 - DEFAULT_DIR for callers
 from depcheck.store import MAGIC as _MAGIC
@@ -509,6 +520,149 @@ class ResultCache:
         _write(self.directory, self.name, (key, plain, tuple(notes), dependencies, self.codec[0](hidden)))
 
 
+# --------------------------------------------------------------------------- graph parts
+
+# An evidence row of one module's links: its file and source are the module's own, its target
+# the edge's (or the row's first item, for an external one); trailing defaults are left out.
+_ROW_FIELDS = ("line", "column", "text", "names", "kind", "event", "name", "import_line",
+               "import_target", "written")
+_ROW_DEFAULTS = (None, None, "", "", "import", None, None, 0, "", "")
+_ROW_TYPES = ({int}, {int}, {str}, {str}, {str}, {str, type(None)}, {str, type(None)}, {int}, {str}, {str})
+# For each row length, every tuple of types its values may have: one check per row, in C.
+_ROW_ALLOWED = {n: frozenset(itertools.product(*_ROW_TYPES[:n])) for n in range(2, len(_ROW_FIELDS) + 1)}
+_EVIDENCE_FIELDS = ("file", "source", "target", *_ROW_FIELDS)
+_FLAGS = (("suppressions", 1), ("events", 2), ("apps", 4))
+
+
+def _row(evidence: Evidence) -> list:
+    row = [getattr(evidence, name) for name in _ROW_FIELDS]
+    while len(row) > 2 and row[-1] == _ROW_DEFAULTS[len(row) - 1]:
+        row.pop()
+    return row
+
+
+def _evidence(path: str, module: str, target: Any, row: Any) -> Evidence:
+    if type(row) is not list or type(target) is not str or tuple(map(type, row)) not in _ROW_ALLOWED.get(
+        len(row), ()
+    ):
+        raise CacheError("an evidence row has the wrong shape")
+    values = (path, module, target, *row, *_ROW_DEFAULTS[len(row):])
+    obj = object.__new__(Evidence)  # as the codec does: frozen dataclasses are slow to build
+    obj.__dict__.update(zip(_EVIDENCE_FIELDS, values))
+    return obj
+
+
+def encode_links(source: SourceFile, links: ModuleLinks) -> str:
+    """One module's links as JSON text; raises CacheError for evidence that is not the module's own."""
+    for evidence in (*(e for _, ev in links.edges for e in ev), *links.external):
+        if evidence.file != source.path or evidence.source != source.module:
+            raise CacheError("evidence of another file")
+    flags = sum(bit for name, bit in _FLAGS if getattr(links, name))
+    error = None if links.error is None else [links.error.line, links.error.column, links.error.message]
+    plain = [
+        links.digest, flags, error, list(links.consulted),
+        [[target, [_row(e) for e in evidence]] for target, evidence in links.edges],
+        [[e.target, _row(e)] for e in links.external],
+    ]
+    return json.dumps(plain, separators=(",", ":"), allow_nan=False)
+
+
+def decode_links(source: SourceFile, text: str) -> ModuleLinks:
+    """Raises CacheError (or ValueError) when ``text`` is not what :func:`encode_links` writes."""
+    plain = json.loads(text)
+    if type(plain) is not list or len(plain) != 6:
+        raise CacheError("expected a module's links")
+    digest_, flags, error, consulted, edges, external = plain
+    if type(digest_) is not str or type(flags) is not int or type(consulted) is not list or any(
+        type(c) is not str for c in consulted
+    ) or type(edges) is not list or type(external) is not list:
+        raise CacheError("a module's links have the wrong shape")
+    failure = None
+    if error is not None:
+        if type(error) is not list or [type(v) for v in error] != [int, int, str]:
+            raise CacheError("a parse failure has the wrong shape")
+        failure = ParseFailure(*error)
+    path, module = source.path, source.module
+    pairs = []
+    for pair in edges:
+        if type(pair) is not list or len(pair) != 2 or type(pair[1]) is not list:
+            raise CacheError("an edge has the wrong shape")
+        target = pair[0]
+        pairs.append((target, tuple([_evidence(path, module, target, row) for row in pair[1]])))
+    outside = []
+    for pair in external:
+        if type(pair) is not list or len(pair) != 2:
+            raise CacheError("an external dependency has the wrong shape")
+        outside.append(_evidence(path, module, pair[0], pair[1]))
+    return ModuleLinks(
+        digest_, tuple(pairs), tuple(outside), tuple(consulted), failure,
+        **{name: bool(flags & bit) for name, bit in _FLAGS},
+    )
+
+
+class GraphCache:
+    """The last graph's parts (``GraphParts``), for a run that relinks only what changed.
+
+    One file per config, keyed by everything linking depends on besides the files' facts:
+    depcheck's code, the config, the extraction settings and the set of modules. Each module's
+    links are their own JSON text, so a save re-encodes only the modules linked in this run.
+    """
+
+    def __init__(self, directory: Path, config_path: Path) -> None:
+        self.directory = directory
+        self.name = f"graph-{digest(str(config_path))[:16]}.bin"
+        self._texts: dict[str, tuple[ModuleLinks, str]] = {}  # as loaded: reused by save
+        self._catalog_codec: Optional[Codec] = None
+
+    @property
+    def catalog_codec(self) -> Codec:
+        if self._catalog_codec is None:
+            self._catalog_codec = codec(tuple[CatalogEvent, ...], sharing=Sharing())
+        return self._catalog_codec
+
+    def load(self, key: str, files: typing.Iterable[SourceFile]) -> Optional[GraphParts]:
+        path = self.directory / self.name
+        if not _begins_with_key(path, key):
+            return None
+        stored = _read(path)
+        if type(stored) is not list or len(stored) != 4 or stored[0] != key:
+            return None
+        _, catalog, consulted, modules = stored
+        by_module = {f.module: f for f in files}
+        if type(modules) is not dict or modules.keys() != by_module.keys() or type(consulted) is not list:
+            return None
+        try:
+            decoded = {}
+            for module, text in modules.items():
+                if type(text) is not str:
+                    return None
+                links = decoded[module] = decode_links(by_module[module], text)
+                self._texts[module] = (links, text)
+            events = self.catalog_codec[1](catalog)
+            if any(type(c) is not str for c in consulted):
+                return None
+        except (CacheError, TypeError, ValueError, RecursionError):
+            self._texts.clear()
+            return None
+        return GraphParts(decoded, tuple(events), frozenset(consulted))
+
+    def save(self, key: str, parts: GraphParts, files: typing.Iterable[SourceFile]) -> None:
+        """Raises OSError when it cannot write; does nothing for parts it cannot store."""
+        by_module = {f.module: f for f in files}
+        texts = {}
+        try:
+            for module, links in parts.modules.items():
+                known = self._texts.get(module)
+                texts[module] = known[1] if known is not None and known[0] is links else encode_links(
+                    by_module[module], links
+                )
+        except (CacheError, KeyError):
+            return
+        prepare(self.directory)
+        _write(self.directory, self.name, (key, self.catalog_codec[0](parts.catalog),
+                                           sorted(parts.event_consulted), texts))
+
+
 def _begins_with_key(path: Path, key: str) -> bool:
     """Whether the value stored at ``path`` could be a list whose first item is ``key``."""
     head = len(_MAGIC) + _SUM_SIZE
@@ -576,16 +730,42 @@ class FactsTable:
     reparse: Callable[[str], FileFacts]  # module -> facts parsed afresh
 
     def facts(self) -> dict[str, FileFacts]:
-        for module, plain in list(self.plain.items()):
-            try:
-                if type(plain) is str:  # as stored: see FactsCache.save
-                    plain = json.loads(plain)
-                self.decoded[module] = decode_facts(plain)
-            except (CacheError, ValueError, RecursionError):
-                # Only a cache file edited by hand gets here (it passed its checksum).
-                self.decoded[module] = self.reparse(module)
-            del self.plain[module]
+        for module in list(self.plain):
+            self.decode(module)
         return self.decoded
+
+    def decode(self, module: str) -> FileFacts:
+        """One module's facts (KeyError for a module the table does not hold)."""
+        found = self.decoded.get(module)
+        if found is not None:
+            return found
+        plain = self.plain.pop(module)
+        try:
+            if type(plain) is str:  # as stored: see FactsCache.save
+                plain = json.loads(plain)
+            found = self.decoded[module] = decode_facts(plain)
+        except (CacheError, ValueError, RecursionError):
+            # Only a cache file edited by hand gets here (it passed its checksum).
+            found = self.decoded[module] = self.reparse(module)
+        return found
+
+    def lazy(self) -> typing.Mapping[str, FileFacts]:
+        """Every module's facts, each decoded when first read."""
+        return _LazyFacts(self)
+
+
+class _LazyFacts(collections.abc.Mapping):  # type: ignore[type-arg]
+    def __init__(self, table: FactsTable) -> None:
+        self.table = table
+
+    def __getitem__(self, module: str) -> FileFacts:
+        return self.table.decode(module)
+
+    def __iter__(self) -> typing.Iterator[str]:
+        return iter(self.table.digests)
+
+    def __len__(self) -> int:
+        return len(self.table.digests)
 
 
 def load_facts(

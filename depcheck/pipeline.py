@@ -16,7 +16,7 @@ from depcheck import cache as cache_mod
 from depcheck.config import Config
 from depcheck.config.validate import check_names, check_source_roots
 from depcheck.discover import Listings, Project, discover
-from depcheck.model import ERROR, ExtractionSettings, FileFacts, Loops, Summary, Violation, plural
+from depcheck.model import ERROR, ExtractionSettings, FileFacts, GraphParts, Loops, Summary, Violation, plural
 from depcheck.pool import Progress
 
 # The graph, the rules and the parser are imported where they are used: a run
@@ -112,13 +112,30 @@ def discover_checked(config: Config, listings: Optional[Listings] = None) -> Pro
     return project
 
 
-def build(config: Config, project: Project, facts: Mapping[str, FileFacts]) -> DependencyGraph:
+def build(
+    config: Config, project: Project, facts: Mapping[str, FileFacts], *,
+    digests: Optional[Mapping[str, str]] = None, previous: Optional[GraphParts] = None,
+) -> DependencyGraph:
+    """The graph; with ``digests`` and the ``previous`` run's parts, only what changed is relinked."""
     from depcheck.graph import build_graph
 
     return build_graph(
         project.files, facts, config.packages, type_checking_imports=config.type_checking_imports,
         events=config.events, config_file=config.file_name, app_labels=config.app_labels,
         components=[entry for layer in config.layers for entry in layer],
+        digests=digests, previous=previous,
+    )
+
+
+def graph_key(config: Config, project: Project) -> str:
+    """A digest of everything linking depends on besides the files' facts (see GraphCache)."""
+    return cache_mod.digest(
+        (
+            cache_mod.code_fingerprint(),
+            repr(config),
+            repr(extraction_settings(config)),
+            tuple((f.module, f.path, f.is_package) for f in project.files),
+        )
     )
 
 
@@ -132,16 +149,23 @@ def load_graph(
 
 
 def evaluate(
-    config: Config, project: Project, facts: Mapping[str, FileFacts]
+    config: Config, project: Project, facts: Mapping[str, FileFacts], *,
+    digests: Optional[Mapping[str, str]] = None, previous: Optional[GraphParts] = None,
 ) -> tuple[DependencyGraph, list[Violation], list[str], tuple[Violation, ...]]:
     """The graph, the violations (cause first), the notes of a run, from every file's facts,
-    and what the rules found but suppressions and exceptions hide."""
+    and what the rules found but suppressions and exceptions hide. ``digests`` and
+    ``previous`` as for :func:`build`; then only the facts of the modules relinked and of
+    those holding suppressions are read."""
     from depcheck.contracts import check_contracts
     from depcheck.filters.ignores import Ignores, run_filtered
     from depcheck.rules import ordered, run_by_default
 
-    graph = build(config, project, facts)
-    ignores = Ignores.collect(project.files, facts, config.exceptions)
+    graph = build(config, project, facts, digests=digests, previous=previous)
+    if graph.parts is not None:
+        suppressing = {m: facts[m] for m, links in graph.parts.modules.items() if links.suppressions}
+        ignores = Ignores.collect(project.files, suppressing, config.exceptions)
+    else:
+        ignores = Ignores.collect(project.files, facts, config.exceptions)
     violations: list[Violation] = []
     notes: list[str] = list(project.notes)
     # rule id -> what the rules report with nothing ignored: tells which ignores are used,
@@ -309,10 +333,18 @@ def complete(prepared: Prepared) -> Result:
             dependencies=dependencies, cache_note=note, parsed=tuple(table.parsed), facts=table.facts,
             hidden=hidden,
         )
-    graph, violations, notes, hidden = evaluate(config, project, table.facts())
+    graphs = previous = None
+    if results is not None:
+        graphs = cache_mod.GraphCache(prepared.directory, config.path)
+        linking = graph_key(config, project)
+        previous = graphs.load(linking, project.files)
+    graph, violations, notes, hidden = evaluate(config, project, table.lazy(), digests=table.digests,
+                                                previous=previous)
     if results is not None and note is None:
         try:
             results.save(key, violations, notes, graph.number_of_edges(), hidden)
+            if graphs is not None and graph.parts is not None and (previous is None or graph.relinked):
+                graphs.save(linking, graph.parts, project.files)
         except OSError as exc:
             note = _cache_note(prepared.directory, exc)
     return Result(
