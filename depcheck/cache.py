@@ -43,6 +43,7 @@ from depcheck.model import (
     ExtractionSettings,
     FileFacts,
     GraphParts,
+    LazyEdges,
     ModuleLinks,
     ParseFailure,
     SourceFile,
@@ -552,30 +553,33 @@ def _evidence(path: str, module: str, target: Any, row: Any) -> Evidence:
     return obj
 
 
-def encode_links(source: SourceFile, links: ModuleLinks) -> str:
-    """One module's links as JSON text; raises CacheError for evidence that is not the module's own."""
-    for evidence in (*(e for _, ev in links.edges for e in ev), *links.external):
+def encode_links(source: SourceFile, links: ModuleLinks) -> list:
+    """One module's links as [header, evidence rows as JSON text]: the header (digest, flags,
+    parse failure, modules consulted, targets, external evidence) is read on load, the rows
+    when a rule reads that module's evidence. Raises CacheError for evidence of another file."""
+    for evidence in (*(e for ev in links.edges.values() for e in ev), *links.external):
         if evidence.file != source.path or evidence.source != source.module:
             raise CacheError("evidence of another file")
     flags = sum(bit for name, bit in _FLAGS if getattr(links, name))
     error = None if links.error is None else [links.error.line, links.error.column, links.error.message]
-    plain = [
-        links.digest, flags, error, list(links.consulted),
-        [[target, [_row(e) for e in evidence]] for target, evidence in links.edges],
-        [[e.target, _row(e)] for e in links.external],
-    ]
-    return json.dumps(plain, separators=(",", ":"), allow_nan=False)
+    header = [links.digest, flags, error, list(links.consulted), list(links.edges),
+              [[e.target, _row(e)] for e in links.external]]
+    rows = [[_row(e) for e in evidence] for evidence in links.edges.values()]
+    return [header, json.dumps(rows, separators=(",", ":"), allow_nan=False)]
 
 
-def decode_links(source: SourceFile, text: str) -> ModuleLinks:
-    """Raises CacheError (or ValueError) when ``text`` is not what :func:`encode_links` writes."""
-    plain = json.loads(text)
-    if type(plain) is not list or len(plain) != 6:
+def decode_links(source: SourceFile, plain: Any) -> ModuleLinks:
+    """Raises CacheError when ``plain`` is not what :func:`encode_links` writes; the rows are
+    checked when first read (then a bad value reads as None: see LazyEdges)."""
+    if type(plain) is not list or len(plain) != 2 or type(plain[1]) is not str:
         raise CacheError("expected a module's links")
-    digest_, flags, error, consulted, edges, external = plain
+    header, rows = plain
+    if type(header) is not list or len(header) != 6:
+        raise CacheError("expected a module's links")
+    digest_, flags, error, consulted, targets, external = header
     if type(digest_) is not str or type(flags) is not int or type(consulted) is not list or any(
         type(c) is not str for c in consulted
-    ) or type(edges) is not list or type(external) is not list:
+    ) or type(targets) is not list or any(type(t) is not str for t in targets) or type(external) is not list:
         raise CacheError("a module's links have the wrong shape")
     failure = None
     if error is not None:
@@ -583,19 +587,25 @@ def decode_links(source: SourceFile, text: str) -> ModuleLinks:
             raise CacheError("a parse failure has the wrong shape")
         failure = ParseFailure(*error)
     path, module = source.path, source.module
-    pairs = []
-    for pair in edges:
-        if type(pair) is not list or len(pair) != 2 or type(pair[1]) is not list:
-            raise CacheError("an edge has the wrong shape")
-        target = pair[0]
-        pairs.append((target, tuple([_evidence(path, module, target, row) for row in pair[1]])))
     outside = []
     for pair in external:
         if type(pair) is not list or len(pair) != 2:
             raise CacheError("an external dependency has the wrong shape")
         outside.append(_evidence(path, module, pair[0], pair[1]))
+    names = tuple(targets)
+
+    def decode() -> Optional[dict[str, tuple[Evidence, ...]]]:
+        try:
+            found = json.loads(rows)
+            if type(found) is not list or len(found) != len(names) or any(type(r) is not list for r in found):
+                return None
+            return {target: tuple([_evidence(path, module, target, row) for row in evidence])
+                    for target, evidence in zip(names, found)}
+        except (CacheError, ValueError, RecursionError):
+            return None
+
     return ModuleLinks(
-        digest_, tuple(pairs), tuple(outside), tuple(consulted), failure,
+        digest_, LazyEdges(names, decode), tuple(outside), tuple(consulted), failure,
         **{name: bool(flags & bit) for name, bit in _FLAGS},
     )
 
@@ -605,13 +615,14 @@ class GraphCache:
 
     One file per config, keyed by everything linking depends on besides the files' facts:
     depcheck's code, the config, the extraction settings and the set of modules. Each module's
-    links are their own JSON text, so a save re-encodes only the modules linked in this run.
+    links are a small header and their evidence as JSON text: a load decodes only the evidence
+    rules read, a save re-encodes only the modules linked in this run.
     """
 
     def __init__(self, directory: Path, config_path: Path) -> None:
         self.directory = directory
         self.name = f"graph-{digest(str(config_path))[:16]}.bin"
-        self._texts: dict[str, tuple[ModuleLinks, str]] = {}  # as loaded: reused by save
+        self._plain: dict[str, tuple[ModuleLinks, list]] = {}  # as loaded: reused by save
         self._catalog_codec: Optional[Codec] = None
 
     @property
@@ -633,16 +644,14 @@ class GraphCache:
             return None
         try:
             decoded = {}
-            for module, text in modules.items():
-                if type(text) is not str:
-                    return None
-                links = decoded[module] = decode_links(by_module[module], text)
-                self._texts[module] = (links, text)
+            for module, plain in modules.items():
+                links = decoded[module] = decode_links(by_module[module], plain)
+                self._plain[module] = (links, plain)
             events = self.catalog_codec[1](catalog)
             if any(type(c) is not str for c in consulted):
                 return None
         except (CacheError, TypeError, ValueError, RecursionError):
-            self._texts.clear()
+            self._plain.clear()
             return None
         return GraphParts(decoded, tuple(events), frozenset(consulted))
 
@@ -652,7 +661,7 @@ class GraphCache:
         texts = {}
         try:
             for module, links in parts.modules.items():
-                known = self._texts.get(module)
+                known = self._plain.get(module)
                 texts[module] = known[1] if known is not None and known[0] is links else encode_links(
                     by_module[module], links
                 )

@@ -13,8 +13,9 @@ Edge targets follow grimp's conventions so results can be compared with it:
 from __future__ import annotations
 
 import fnmatch
+import functools
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Optional
 
 from depcheck.config import EventSettings
 from depcheck.model import (
@@ -25,6 +26,7 @@ from depcheck.model import (
     FileFacts,
     GraphParts,
     ImportFact,
+    LazyEdges,
     ModuleLinks,
     ParseFailure,
     SourceFile,
@@ -130,6 +132,38 @@ class GraphView:
     paths: Mapping[str, str] = field(default_factory=dict)  # module -> its file
 
 
+class EdgeMap(Mapping[tuple[str, str], tuple[Evidence, ...]]):
+    """(from, to) -> evidence, in (from, to) order, held as each module's row of targets; a row
+    from the cache (``LazyEdges``) decodes its evidence only when it is read."""
+
+    def __init__(self, rows: dict[str, Mapping[str, tuple[Evidence, ...]]]) -> None:
+        self.rows = rows
+        self._size: Optional[int] = None
+
+    def __getitem__(self, pair: tuple[str, str]) -> tuple[Evidence, ...]:
+        source, target = pair
+        row = self.rows.get(source)
+        if row is None or target not in row:
+            raise KeyError(pair)
+        return row[target]
+
+    def __contains__(self, pair: object) -> bool:
+        if type(pair) is not tuple or len(pair) != 2:
+            return False
+        row = self.rows.get(pair[0])
+        return row is not None and pair[1] in row
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for source, row in self.rows.items():
+            for target in row:
+                yield source, target
+
+    def __len__(self) -> int:
+        if self._size is None:
+            self._size = sum(len(row) for row in self.rows.values())
+        return self._size
+
+
 @dataclass
 class DependencyGraph:
     """Modules of the analysed packages and the evidence of every dependency between them.
@@ -140,7 +174,7 @@ class DependencyGraph:
     """
 
     files: dict[str, SourceFile]
-    edges: dict[tuple[str, str], tuple[Evidence, ...]]
+    edges: Mapping[tuple[str, str], tuple[Evidence, ...]]  # a dict, or built_graph's EdgeMap
     external: dict[str, tuple[Evidence, ...]] = field(default_factory=dict)
     parse_failures: dict[str, ParseFailure] = field(default_factory=dict)
     events: tuple[CatalogEvent, ...] = ()
@@ -183,6 +217,11 @@ class DependencyGraph:
         """
         if keep is None and self._full is not None:
             return self._full  # rules only read their view: one unfiltered copy serves all
+        if keep is None and isinstance(self.edges, EdgeMap):
+            # The rows as they are: evidence the rules do not read is never decoded.
+            rows = self.edges.rows
+            self._full = {m: rows.get(m) or {} for m in self.files}  # type: ignore[misc]
+            return self._full  # type: ignore[return-value]
         result: dict[str, dict[str, tuple[Evidence, ...]]] = {m: {} for m in self.files}
         for (source, target), evidence in self.edges.items():
             kept = evidence if keep is None else tuple(e for e in evidence if keep(e))
@@ -266,6 +305,12 @@ def build_graph(
     # The modules that label Django apps: every use of a model may need them.
     apps_modules = [m for m in by_module if (relinked[m] if m in relinked else linked[m]).apps]
     uses = UseLinker(by_module, facts, resolver, app_labels, type_checking_imports, apps_modules)
+    for name in plan.reused:
+        edges = linked[name].edges
+        if isinstance(edges, LazyEdges):
+            # Stored evidence that does not check out when read is linked again from the facts.
+            edges.fallback = functools.partial(_relinked_edges, by_module[name], facts, resolver, uses,
+                                               type_checking_imports)
     for name, file_facts in relinked.items():
         digest = digests.get(name, "") if digests is not None else ""
         linked[name] = _link_module(by_module[name], file_facts, resolver, uses, type_checking_imports,
@@ -324,6 +369,14 @@ class _Plan:
         )
 
 
+def _relinked_edges(
+    source: SourceFile, facts: Mapping[str, FileFacts], resolver: Resolver, uses: UseLinker,
+    type_checking_imports: bool,
+) -> Mapping[str, tuple[Evidence, ...]]:
+    file_facts = facts.get(source.module) or _NO_FACTS
+    return _link_module(source, file_facts, resolver, uses, type_checking_imports, "").edges
+
+
 def _link_module(
     source: SourceFile, file_facts: FileFacts, resolver: Resolver, uses: UseLinker,
     type_checking_imports: bool, digest: str,
@@ -355,7 +408,7 @@ def _link_module(
         consulted = tuple(sorted(seen - {name}))
     return ModuleLinks(
         digest=digest,
-        edges=tuple((target, tuple(sorted(internal[target]))) for target in sorted(internal)),
+        edges={target: tuple(sorted(internal[target])) for target in sorted(internal)},
         external=tuple(sorted(external)),
         consulted=consulted,
         error=file_facts.error,
@@ -365,7 +418,7 @@ def _link_module(
     )
 
 
-_NO_LINKS = ModuleLinks("")
+_NO_LINKS = ModuleLinks("", {})
 _NO_FACTS = FileFacts()
 
 
@@ -384,7 +437,7 @@ def _assemble(
                 external_events.setdefault(evidence.source, []).append(evidence)
             else:
                 by_events.setdefault(evidence.source, {}).setdefault(evidence.target, []).append(evidence)
-    edges: dict[tuple[str, str], tuple[Evidence, ...]] = {}
+    rows: dict[str, Mapping[str, tuple[Evidence, ...]]] = {}
     external: dict[str, tuple[Evidence, ...]] = {}
     failures: dict[str, ParseFailure] = {}
     # Events may start at a name that is no file: a config declaration owned by one.
@@ -394,19 +447,19 @@ def _assemble(
             failures[name] = links.error
         more = by_events.get(name)
         if more is None:
-            for target, evidence in links.edges:
-                edges[name, target] = evidence
+            if links.edges:
+                rows[name] = links.edges
         else:
             merged: dict[str, tuple[Evidence, ...]] = dict(links.edges)
             for target, evidence in more.items():
                 merged[target] = tuple(sorted(set(merged.get(target, ())).union(evidence)))
-            for target in sorted(merged):
-                edges[name, target] = merged[target]
+            rows[name] = {target: merged[target] for target in sorted(merged)}
         outside = links.external
         if name in external_events:
             outside = tuple(sorted(set(outside).union(external_events[name])))
         if outside:
             external[name] = outside
+    edges = EdgeMap(rows)
     return DependencyGraph(
         files=by_module, edges=edges, external=external, parse_failures=failures, events=catalog,
         parts=parts, relinked=relinked,

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Optional
+from typing import Callable, Optional
 
 from depcheck.patterns import EventPattern
 
@@ -413,7 +414,8 @@ class ModuleLinks:
     not linked again (``graph.build_graph``'s ``previous``)."""
 
     digest: str  # the facts digest it was linked from
-    edges: tuple[tuple[str, tuple[Evidence, ...]], ...] = ()  # (target, its evidence) by target
+    # target -> its evidence, in target order; from the cache, a LazyEdges
+    edges: Mapping[str, tuple[Evidence, ...]] = field(default_factory=dict)
     external: tuple[Evidence, ...] = ()
     # Other modules whose aliases (re-exports) resolving its uses read: a change to one of them
     # may move where its uses land.
@@ -423,6 +425,54 @@ class ModuleLinks:
     suppressions: bool = False
     events: bool = False
     apps: bool = False
+
+
+class LazyEdges(Mapping[str, tuple[Evidence, ...]]):
+    """A module's targets, known at once, and their evidence, decoded when first read: after
+    an edit, rules read the evidence of the few dependencies they report, not of all of them.
+
+    ``decode`` gives target -> evidence, or None when the stored value does not check out; then
+    ``fallback`` (set by whoever can link the module again) gives it, else there is none.
+    """
+
+    __slots__ = ("targets", "_decode", "_found", "_known", "fallback")
+
+    def __init__(self, targets: tuple[str, ...],
+                 decode: Callable[[], Optional[dict[str, tuple[Evidence, ...]]]]) -> None:
+        self.targets = targets
+        self._decode = decode
+        self._found: Optional[dict[str, tuple[Evidence, ...]]] = None
+        self._known: Optional[frozenset[str]] = None
+        self.fallback: Optional[Callable[[], Mapping[str, tuple[Evidence, ...]]]] = None
+
+    def _evidence(self) -> dict[str, tuple[Evidence, ...]]:
+        if self._found is None:
+            found = self._decode()
+            if found is None or tuple(found) != self.targets:
+                found = dict(self.fallback()) if self.fallback is not None else {}
+            self._found = found
+        return self._found
+
+    @property
+    def decoded(self) -> bool:
+        return self._found is not None
+
+    def __getitem__(self, target: str) -> tuple[Evidence, ...]:
+        found = self._evidence()
+        if target not in found and target in self:
+            return ()  # only a stored value that lied about its targets gets here
+        return found[target]
+
+    def __contains__(self, target: object) -> bool:
+        if self._known is None:
+            self._known = frozenset(self.targets)
+        return target in self._known
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.targets)
+
+    def __len__(self) -> int:
+        return len(self.targets)
 
 
 @dataclass(frozen=True)

@@ -179,7 +179,7 @@ def test_a_damaged_cache_file_is_ignored_and_rebuilt(tmp_path, damage):
     edit(root / "app/low/l.py", "import app.high.h\n")
     run(root)
     files = cache_files(root)
-    assert [f.name.split("-")[0] for f in files] == ["facts", "result"]
+    assert [f.name.split("-")[0] for f in files] == ["facts", "graph", "result"]
     for path in files:
         path.write_bytes(damage(path.read_bytes()))
     result = same_as_without_cache(root)
@@ -285,7 +285,7 @@ def test_the_cache_dir_ignores_itself_and_no_cache_writes_nothing(tmp_path):
     elsewhere = tmp_path / "elsewhere"
     run_json(root, "--cache-dir", str(elsewhere))
     # The report for replay too; the manifest only once nothing read is racy (a moment later).
-    assert [p.name.split("-")[0] for p in sorted(elsewhere.glob("*.bin"))] == ["facts", "report", "result"]
+    assert [p.name.split("-")[0] for p in sorted(elsewhere.glob("*.bin"))] == ["facts", "graph", "report", "result"]
 
 
 # --------------------------------------------------------------------------- discovery listings
