@@ -55,7 +55,9 @@ from depcheck.store import MAGIC as _MAGIC
 from depcheck.store import SUM_SIZE as _SUM_SIZE
 from depcheck.store import code_fingerprint as store_fingerprint
 from depcheck.store import read as _read
+from depcheck.store import read_blob as _read_blob
 from depcheck.store import write as _write
+from depcheck.store import write_blob as _write_blob
 
 # Facts of contents no file had for this many saved runs are dropped.
 _KEEP_GENERATIONS = 8
@@ -386,17 +388,31 @@ class FactsCache:
         self._load()
 
     def _load(self) -> None:
-        stored = _read(self.directory / self.name)
-        if type(stored) is not list or len(stored) != 5 or stored[0] != self.key:
+        # A JSON header (the index) and a body holding every file's facts as JSON text, one
+        # after the other: the body is checksummed with the rest but parsed only where a run
+        # decodes a file's facts, and a save copies the texts it keeps without re-encoding.
+        stored = _read_blob(self.directory / self.name)
+        if stored is None:
             return
-        _, generation, files, contents, listings = stored
+        header, body = stored
+        if type(header) is not list or len(header) != 5 or header[0] != self.key:
+            return
+        _, generation, files, contents, listings = header
         if type(generation) is not int or any(type(m) is not dict for m in (files, contents, listings)):
+            return
+        index: dict[str, tuple[str, Any, int]] = {}
+        offset = 0
+        for chash, entry in contents.items():
+            if type(entry) is not list or len(entry) != 3 or type(entry[1]) is not int or entry[1] < 0:
+                return
+            fdigest, size, last = entry
+            index[chash] = (fdigest, body[offset:offset + size], last)
+            offset += size
+        if offset != len(body):
             return
         self.generation = generation
         self.files = {path: _tuples(entry) for path, entry in files.items()}
-        # The facts themselves stay as loaded: decoding them accepts lists, and
-        # only a run that misses the result cache decodes them at all.
-        self.contents = {h: tuple(e) if type(e) is list else e for h, e in contents.items()}
+        self.contents = index  # each entry's shape is checked where it is used
         self.listings = listings  # checked entry by entry where used (discover.Listings)
 
     def lookup_stat(self, path: str, stat: Stat) -> Optional[str]:
@@ -439,11 +455,11 @@ class FactsCache:
                 self.dirty = True
                 continue
             fdigest, plain, last = entry
-            if type(plain) is not str:
-                # Each file's facts are kept as their own JSON text: a save re-encodes only
-                # the files parsed since the load (re-encoding all of them was 40% of a run
-                # after a body edit), and a load decodes none until a run needs them.
-                plain = json.dumps(plain, separators=(",", ":"), allow_nan=False)
+            if type(plain) is not bytes:
+                # Each file's facts are kept as their own JSON text: a save encodes only the
+                # files parsed since the load (re-encoding all of them was 40% of a run after
+                # a body edit), and a load decodes none until a run needs them.
+                plain = json.dumps(plain, separators=(",", ":"), allow_nan=False).encode()
             if chash in used:
                 contents[chash] = (fdigest, plain, generation)
             elif generation - last <= _KEEP_GENERATIONS:
@@ -458,7 +474,9 @@ class FactsCache:
             return
         files = {p: e for p, e in self.files.items() if p in current and _valid_file_entry(e)}
         prepare(self.directory)
-        _write(self.directory, self.name, (self.key, generation, files, contents, listings))
+        index = {chash: (fdigest, len(plain), last) for chash, (fdigest, plain, last) in contents.items()}
+        _write_blob(self.directory, self.name, (self.key, generation, files, index, listings),
+                    b"".join(plain for _, plain, _ in contents.values()))
         _remove_stale(self.directory)
 
 
@@ -565,13 +583,13 @@ def encode_links(source: SourceFile, links: ModuleLinks) -> list:
     header = [links.digest, flags, error, list(links.consulted), list(links.edges),
               [[e.target, _row(e)] for e in links.external]]
     rows = [[_row(e) for e in evidence] for evidence in links.edges.values()]
-    return [header, json.dumps(rows, separators=(",", ":"), allow_nan=False)]
+    return [header, json.dumps(rows, separators=(",", ":"), allow_nan=False).encode()]
 
 
 def decode_links(source: SourceFile, plain: Any) -> ModuleLinks:
     """Raises CacheError when ``plain`` is not what :func:`encode_links` writes; the rows are
     checked when first read (then a bad value reads as None: see LazyEdges)."""
-    if type(plain) is not list or len(plain) != 2 or type(plain[1]) is not str:
+    if type(plain) is not list or len(plain) != 2 or type(plain[1]) is not bytes:
         raise CacheError("expected a module's links")
     header, rows = plain
     if type(header) is not list or len(header) != 6:
@@ -635,18 +653,30 @@ class GraphCache:
         path = self.directory / self.name
         if not _begins_with_key(path, key):
             return None
-        stored = _read(path)
-        if type(stored) is not list or len(stored) != 4 or stored[0] != key:
+        # A JSON header (everything but the evidence rows) and a body: the modules' rows one
+        # after the other, each header saying how many bytes are its own.
+        stored = _read_blob(path)
+        if stored is None or type(stored[0]) is not list or len(stored[0]) != 4 or stored[0][0] != key:
             return None
-        _, catalog, consulted, modules = stored
+        (_, catalog, consulted, modules), body = stored
         by_module = {f.module: f for f in files}
         if type(modules) is not dict or modules.keys() != by_module.keys() or type(consulted) is not list:
             return None
         try:
             decoded = {}
-            for module, plain in modules.items():
+            offset = 0
+            for module, header in modules.items():
+                if type(header) is not list or len(header) != 7:
+                    return None
+                size = header.pop()
+                if type(size) is not int or size < 0:
+                    return None
+                plain = [header, body[offset:offset + size]]
+                offset += size
                 links = decoded[module] = decode_links(by_module[module], plain)
                 self._plain[module] = (links, plain)
+            if offset != len(body):
+                return None
             events = self.catalog_codec[1](catalog)
             if any(type(c) is not str for c in consulted):
                 return None
@@ -668,8 +698,10 @@ class GraphCache:
         except (CacheError, KeyError):
             return
         prepare(self.directory)
-        _write(self.directory, self.name, (key, self.catalog_codec[0](parts.catalog),
-                                           sorted(parts.event_consulted), texts))
+        headers = {module: [*header, len(rows)] for module, (header, rows) in texts.items()}
+        _write_blob(self.directory, self.name, (key, self.catalog_codec[0](parts.catalog),
+                                                sorted(parts.event_consulted), headers),
+                    b"".join(rows for _, rows in texts.values()))
 
 
 def _begins_with_key(path: Path, key: str) -> bool:
@@ -750,7 +782,7 @@ class FactsTable:
             return found
         plain = self.plain.pop(module)
         try:
-            if type(plain) is str:  # as stored: see FactsCache.save
+            if type(plain) is bytes:  # as stored: see FactsCache.save
                 plain = json.loads(plain)
             found = self.decoded[module] = decode_facts(plain)
         except (CacheError, ValueError, RecursionError):

@@ -191,23 +191,30 @@ def test_a_valid_file_with_the_wrong_shape_is_ignored(tmp_path):
     root = write_project(tmp_path, FILES)
     run(root)
     facts_file = next(p for p in cache_files(root) if p.name.startswith("facts"))
-    stored = cache._read(facts_file)
-    key = stored[0]
+    header, body = cache._read_blob(facts_file)
+    key = header[0]
     # Same key, but every entry mangled: a checksum cannot catch a file written this way.
-    cache._write(facts_file.parent, facts_file.name, (key, 1, {"app/low/l.py": "x"}, {"h": 1}, {"d": 2}))
-    result = same_as_without_cache(root)
-    assert len(result.parsed) == 8
+    for mangled, rest in [
+        ((key, 1, {"app/low/l.py": "x"}, {"h": 1}, {"d": 2}), body),
+        ((key, *header[1:3], {h: (d, size + 1, g) for h, (d, size, g) in header[3].items()}, header[4]), body),
+        (header, body[:-1]),  # the sizes no longer add up to the body
+    ]:
+        cache._write_blob(facts_file.parent, facts_file.name, mangled, rest)
+        result = same_as_without_cache(root)
+        assert len(result.parsed) == 8
 
 
 def test_facts_that_do_not_decode_are_parsed_again(tmp_path):
     root = write_project(tmp_path, FILES)
     run(root)
     facts_file = next(p for p in cache_files(root) if p.name.startswith("facts"))
-    key, generation, files, contents, listings = cache._read(facts_file)
-    contents = {h: (d, ("not", "facts"), g) for h, (d, plain, g) in contents.items()}
-    cache._write(facts_file.parent, facts_file.name, (key, generation, files, contents, listings))
+    (key, generation, files, index, listings), _ = cache._read_blob(facts_file)
+    bad = b'["not","facts"]'
+    index = {h: (d, len(bad), g) for h, (d, size, g) in index.items()}
+    cache._write_blob(facts_file.parent, facts_file.name, (key, generation, files, index, listings),
+                      bad * len(index))
     for path in cache_files(root):
-        if path.name.startswith("result"):
+        if path.name.startswith(("result", "graph")):  # so that the facts are decoded
             path.unlink()
     same_as_without_cache(root)
 
@@ -296,11 +303,11 @@ def test_remembered_directory_listings_see_added_and_removed_files(tmp_path, mon
 
     root = write_project(tmp_path, FILES)
     run(root)
-    stored = cache._read(next(p for p in cache_files(root) if p.name.startswith("facts")))
+    stored = cache._read_blob(next(p for p in cache_files(root) if p.name.startswith("facts")))[0]
     assert stored[4] == {}  # directories changed a moment ago are not remembered
     monkeypatch.setattr(discover_module, "RACY_NS", 0)
     run(root)
-    stored = cache._read(next(p for p in cache_files(root) if p.name.startswith("facts")))
+    stored = cache._read_blob(next(p for p in cache_files(root) if p.name.startswith("facts")))[0]
     assert len(stored[4]) == 4  # the listings of app/ and its three packages
     edit(root / "app/low/new.py", "import app.high.h\n")
     (root / "app/low/other.py").unlink()

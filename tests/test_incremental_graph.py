@@ -226,3 +226,36 @@ def test_a_body_edit_elsewhere_relinks_only_that_module_and_reads_only_its_facts
     assert graph.relinked == ("app.b.y",)
     assert set(table.decoded) == {"app.b.y"}  # no other module's facts were decoded
     assert ("app.b.y", "app.c") in graph.edges
+
+
+def test_evidence_is_decoded_only_where_read_and_bad_stored_evidence_is_linked_again(tmp_path):
+    """A reused module's evidence stays undecoded until read; stored evidence that does not
+    check out (a crafted cache with a valid checksum) is linked again from the facts."""
+    files = {"pyproject.toml": CONFIG, "app/__init__.py": "", "app/a/__init__.py": "",
+             "app/b/__init__.py": "", "app/c/__init__.py": ""}
+    for index in range(6):
+        files[f"app/a/x{index}.py"] = f"import app.b.y{index}\nimport app.c.z\n"
+        files[f"app/b/y{index}.py"] = "import app.c.z\n"
+    files["app/c/z.py"] = ""
+    root = write_project(tmp_path, files)
+    first, _ = graph_of(root, None)
+    store = cache.GraphCache(tmp_path / "cache", root / "pyproject.toml")
+    sources = tuple(first.files.values())
+    store.save("key", first.parts, sources)
+    (header, catalog, consulted, modules), body = cache._read_blob(tmp_path / "cache" / store.name)
+    # app.a.x0's rows replaced by rows of the wrong shape, its size in the header to match.
+    offset = sum(h[6] for m, h in modules.items() if m < "app.a.x0")
+    size = modules["app.a.x0"][6]
+    bad = b'[[["not","a","row"]],[[1]]]'
+    modules["app.a.x0"][6] = len(bad)
+    cache._write_blob(tmp_path / "cache", store.name, (header, catalog, consulted, modules),
+                      body[:offset] + bad + body[offset + size:])
+    previous = cache.GraphCache(tmp_path / "cache", root / "pyproject.toml").load("key", sources)
+    assert previous is not None
+    incremental, scratch = graph_of(root, previous)
+    assert incremental.relinked == ()
+    rows = incremental.edges.rows  # type: ignore[attr-defined]
+    assert not any(row.decoded for row in rows.values())
+    assert incremental.edges["app.a.x1", "app.b.y1"] == scratch.edges["app.a.x1", "app.b.y1"]
+    assert [m for m, row in rows.items() if row.decoded] == ["app.a.x1"]
+    assert same(incremental, scratch)  # app.a.x0 too, linked again from its facts
