@@ -38,6 +38,7 @@ from typing import Any, Callable, Optional
 from depcheck import __version__
 from depcheck.discover import RACY_NS, Project
 from depcheck.model import (
+    Alias,
     CatalogEvent,
     Evidence,
     ExtractionSettings,
@@ -790,17 +791,43 @@ class FactsTable:
             found = self.decoded[module] = self.reparse(module)
         return found
 
+    def aliases(self, module: str) -> tuple[Alias, ...]:
+        """One module's aliases, without decoding the rest of its facts (linking follows names
+        through many modules' aliases and reads nothing else of them)."""
+        found = self.decoded.get(module)
+        if found is not None:
+            return found.aliases
+        plain = self.plain[module]
+        try:
+            if type(plain) is bytes:
+                plain = self.plain[module] = json.loads(plain)  # decode() accepts it as parsed
+            return _aliases_codec()[1](plain[_ALIASES])
+        except (CacheError, ValueError, RecursionError, TypeError, IndexError):
+            return self.decode(module).aliases
+
     def lazy(self) -> typing.Mapping[str, FileFacts]:
         """Every module's facts, each decoded when first read."""
         return _LazyFacts(self)
 
 
+_ALIASES = [f.name for f in dataclasses.fields(FileFacts)].index("aliases")
+
+
+@functools.cache
+def _aliases_codec() -> Codec:
+    return codec(tuple[Alias, ...])
+
+
 class _LazyFacts(collections.abc.Mapping):  # type: ignore[type-arg]
     def __init__(self, table: FactsTable) -> None:
         self.table = table
+        self.aliases_of = table.aliases  # what graph.Names reads, when a mapping offers it
 
     def __getitem__(self, module: str) -> FileFacts:
         return self.table.decode(module)
+
+    def __contains__(self, module: object) -> bool:
+        return module in self.table.digests
 
     def __iter__(self) -> typing.Iterator[str]:
         return iter(self.table.digests)
@@ -827,8 +854,9 @@ def load_facts(
     plain: dict[str, Any] = {}
     pending: list[tuple[SourceFile, Optional[Stat]]] = []
     root = project.root
+    inside = os.path.join(root, "")
     for source in project.files:
-        full = os.path.join(root, source.path)
+        full = inside + source.path  # os.path.join's result, at a tenth of its cost over 20k files
         try:
             stat: Optional[Stat] = stat_key(os.stat(full))
         except OSError:
@@ -869,9 +897,9 @@ def load_facts(
         digests[source.module], plain[source.module] = fdigest, fplain
         if facts_cache is not None and chash:
             facts_cache.record(source.path, stat, chash, fdigest, fplain)
-    paths = {source.module: os.path.join(root, source.path) for source in project.files}
+    by_module = {source.module: source for source in project.files}
 
     def reparse(module: str) -> FileFacts:
-        return decode_facts(_extract_one((paths[module], settings))[2])
+        return decode_facts(_extract_one((os.path.join(root, by_module[module].path), settings))[2])
 
     return FactsTable(digests, plain, {}, [source.module for source, _ in to_parse], reparse)

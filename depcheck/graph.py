@@ -512,13 +512,19 @@ class _Aliases:
 
     def __init__(self, facts: Mapping[str, FileFacts]) -> None:
         self.facts = facts
+        # A mapping that decodes on access may read a module's aliases alone (cache.FactsTable).
+        self.read: Optional[Callable[[str], tuple[Alias, ...]]] = getattr(facts, "aliases_of", None)
         self.known: dict[str, dict[str, Alias]] = {}
 
     def get(self, module: str) -> Mapping[str, Alias]:
         found = self.known.get(module)
         if found is None:
-            file_facts = self.facts.get(module)
-            found = self.known[module] = {a.name: a for a in file_facts.aliases} if file_facts else {}
+            if self.read is not None and module in self.facts:
+                aliases: tuple[Alias, ...] = self.read(module)
+            else:
+                file_facts = self.facts.get(module)
+                aliases = file_facts.aliases if file_facts else ()
+            found = self.known[module] = {a.name: a for a in aliases}
         return found
 
 
