@@ -1,3 +1,3 @@
-from depcheck.entry import main
+from depcheck.entry import console
 
-raise SystemExit(main())
+console()

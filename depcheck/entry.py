@@ -45,6 +45,25 @@ def main(argv: Optional[list[str]] = None) -> int:
             gc.enable()
 
 
+def console() -> None:
+    """The console script: :func:`main`, then out of the process without tearing it down.
+
+    Everything a run writes (the report, the cache files) is written by then; what is left is
+    freeing millions of objects one by one, 0.3-0.4 s after a run at 20,000 modules, which
+    the process's end does at once.
+    """
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = EXIT_ERROR  # the reader went away (`depcheck check | head`)
+    try:
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):  # ValueError: closed on a broken pipe
+        pass
+    os._exit(code)
+
+
 def _replayed(argv: list[str], started: float, started_ns: int) -> Optional[int]:
     """The exit code when the fast lane answered (and printed), else None."""
     try:

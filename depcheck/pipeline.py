@@ -250,7 +250,7 @@ def _closing(loops: Loops) -> str:
     """``it closes 3 cycles, choreography through events E``: said in the message, so every
     format tells it."""
     count = f"at least {loops.total}" if loops.at_least else f"{loops.total}"
-    text = f"it closes {count} cycle{'s' if loops.total != 1 or loops.at_least else ''}"
+    text = f"it closes {count} cycle{'s' if loops.total != 1 else ''}"
     through = sorted({event for events in loops.events for event in events})
     if through:
         single = loops.total == 1 and not loops.at_least

@@ -259,3 +259,4 @@ def test_evidence_is_decoded_only_where_read_and_bad_stored_evidence_is_linked_a
     assert incremental.edges["app.a.x1", "app.b.y1"] == scratch.edges["app.a.x1", "app.b.y1"]
     assert [m for m, row in rows.items() if row.decoded] == ["app.a.x1"]
     assert same(incremental, scratch)  # app.a.x0 too, linked again from its facts
+

@@ -223,3 +223,13 @@ def test_one_new_upward_import_into_django_is_one_error_that_lists_its_loops(dja
     # django.forms depends on django.utils: the new import closes loops, listed under it.
     assert error["closes"] and all(loop[0] == loop[-1] for loop in error["closes"])
     assert any(loop[:2] == ["django.forms", "django.utils"] or "django.utils" in loop for loop in error["closes"])
+
+
+def test_a_count_of_closed_loops_agrees_with_its_noun():
+    from depcheck import pipeline
+    from depcheck.model import Loops
+
+    loop = (("a", "b", "a"),)
+    assert pipeline._closing(Loops(loop, ((),), 1, at_least=True)) == "it closes at least 1 cycle"
+    assert pipeline._closing(Loops(loop * 2, ((), ()), 2, at_least=True)) == "it closes at least 2 cycles"
+    assert pipeline._closing(Loops(loop, ((),), 1)) == "it closes 1 cycle"
