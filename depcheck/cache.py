@@ -141,13 +141,6 @@ def _resolve(node: ast.expr, namespace: dict) -> Any:
 _SEQUENCES = (tuple, list)
 
 
-def _tuples(value: Any) -> Any:
-    """Lists turned back into tuples, all the way down (for the cache's small index parts)."""
-    if type(value) is list:
-        return tuple([_tuples(item) for item in value])
-    return value
-
-
 def _scalar(kind: type) -> Codec:
     def decode(value: Any) -> Any:
         # bool is a subclass of int: an int field must not accept True.
@@ -412,7 +405,13 @@ class FactsCache:
         if offset != len(body):
             return
         self.generation = generation
-        self.files = {path: _tuples(entry) for path, entry in files.items()}
+        # [[stat...], hash] as tuples, which lookup_stat compares with a stat key; an entry of
+        # another shape stays as it is and matches nothing.
+        self.files = {
+            path: (tuple(entry[0]), entry[1]) if type(entry) is list and len(entry) == 2
+            and type(entry[0]) is list else entry
+            for path, entry in files.items()
+        }
         self.contents = index  # each entry's shape is checked where it is used
         self.listings = listings  # checked entry by entry where used (discover.Listings)
 
@@ -551,7 +550,8 @@ _ROW_TYPES = ({int}, {int}, {str}, {str}, {str}, {str, type(None)}, {str, type(N
 # For each row length, every tuple of types its values may have: one check per row, in C.
 _ROW_ALLOWED = {n: frozenset(itertools.product(*_ROW_TYPES[:n])) for n in range(2, len(_ROW_FIELDS) + 1)}
 _EVIDENCE_FIELDS = ("file", "source", "target", *_ROW_FIELDS)
-_FLAGS = (("suppressions", 1), ("events", 2), ("apps", 4))
+_FLAGS = (("suppressions", 1), ("events", 2), ("apps", 4))  # ModuleLinks' fields in this order
+_STR = {str}
 
 
 def _row(evidence: Evidence) -> list:
@@ -596,10 +596,11 @@ def decode_links(source: SourceFile, plain: Any) -> ModuleLinks:
     if type(header) is not list or len(header) != 6:
         raise CacheError("expected a module's links")
     digest_, flags, error, consulted, targets, external = header
-    if type(digest_) is not str or type(flags) is not int or type(consulted) is not list or any(
-        type(c) is not str for c in consulted
-    ) or type(targets) is not list or any(type(t) is not str for t in targets) or type(external) is not list:
+    if type(digest_) is not str or type(flags) is not int or type(external) is not list:
         raise CacheError("a module's links have the wrong shape")
+    for names in (consulted, targets):  # lists of str, checked in C
+        if type(names) is not list or names and set(map(type, names)) != _STR:
+            raise CacheError("a module's links have the wrong shape")
     failure = None
     if error is not None:
         if type(error) is not list or [type(v) for v in error] != [int, int, str]:
@@ -625,7 +626,7 @@ def decode_links(source: SourceFile, plain: Any) -> ModuleLinks:
 
     return ModuleLinks(
         digest_, LazyEdges(names, decode), tuple(outside), tuple(consulted), failure,
-        **{name: bool(flags & bit) for name, bit in _FLAGS},
+        bool(flags & 1), bool(flags & 2), bool(flags & 4),  # _FLAGS
     )
 
 
