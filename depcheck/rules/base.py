@@ -168,17 +168,30 @@ def component_paths(
     is a dependency of its own, and hiding it would let it survive the fix of
     the direct one.
     """
+    return _paths_and_ends(adjacency, sources, component)[0]
+
+
+def _paths_and_ends(
+    adjacency: Adjacency, sources: list[str], component: Callable[[str], Optional[str]]
+) -> tuple[list[tuple[str, ...]], list[str]]:
+    """``component_paths`` and, path by path, the component it ends in (known on the way)."""
     own = component(sources[0]) if sources else None
     members = set(sources)
     paths: list[tuple[str, ...]] = []
+    ends: list[str] = []
     search = Search()
+    successors = adjacency.get
     for module in sources:
-        for target in sorted(adjacency.get(module, {})):
+        targets = successors(module)
+        if not targets:
+            continue
+        for target in sorted(targets):
             owner = component(target)
             if owner is None:
                 search.reach(target, module)
             elif owner != own:
                 paths.append((module, target))
+                ends.append(owner)
     reached: set[str] = set()
     for current in search:
         for target in sorted(adjacency.get(current, {})):
@@ -189,17 +202,28 @@ def component_paths(
             elif owner != own and target not in reached:
                 reached.add(target)
                 paths.append((*search.path(current), target))
-    return paths
+                ends.append(owner)
+    return paths, ends
 
 
-ComponentDependency = tuple[str, list[str], str, tuple[str, ...]]
+@dataclass(frozen=True)
+class ComponentPaths:
+    """One component's ``component_paths``, each with the component it ends in (``targets[i]``
+    for ``paths[i]``): parallel lists, as a tuple per path cost more to build than the rules
+    spend reading them."""
 
-# (id of a view, its components) -> (the view, weakly, and its component dependencies).
-_SHARED: dict[tuple[int, frozenset[str]], tuple[weakref.ref[GraphView], tuple[ComponentDependency, ...]]] = {}
+    name: str
+    members: list[str]
+    paths: list[tuple[str, ...]]
+    targets: list[str]
 
 
-def component_dependencies(view: GraphView, components: Components) -> tuple[ComponentDependency, ...]:
-    """(component, its members, other component, path) for every path of ``component_paths``.
+# (id of a view, its components) -> (the view, weakly, and its component paths).
+_SHARED: dict[tuple[int, frozenset[str]], tuple[weakref.ref[GraphView], tuple[ComponentPaths, ...]]] = {}
+
+
+def component_dependencies(view: GraphView, components: Components) -> tuple[ComponentPaths, ...]:
+    """The ``component_paths`` of every component with modules, in name order.
 
     Computed once per view and set of components and shared: the layer, independence and
     cycle rules ask it of the same components, and the graph hands every rule that sees it
@@ -211,10 +235,24 @@ def component_dependencies(view: GraphView, components: Components) -> tuple[Com
     found = _SHARED.get(key)
     if found is not None and found[0]() is view:
         return found[1]
-    computed = tuple(_component_dependencies(view, components))
-    # The callback runs before the view's id can be reused by another object.
-    _SHARED[key] = (weakref.ref(view, lambda _, key=key: _SHARED.pop(key, None)), computed)
+    owners = _Owners(components)
+    computed = tuple(
+        ComponentPaths(name, members, *_paths_and_ends(view.adjacency, members, owners.__getitem__))
+        for name, members in components.members(view.modules).items()
+        if members
+    )
+    _SHARED[key] = (weakref.ref(view, _forget(key)), computed)
     return computed
+
+
+def _forget(key: tuple[int, frozenset[str]]) -> Callable[[weakref.ref[GraphView]], None]:
+    """Drops the entry when its view goes, before another object can have the view's id."""
+
+    def forget(ref: weakref.ref[GraphView]) -> None:
+        if key in _SHARED and _SHARED[key][0] is ref:
+            del _SHARED[key]
+
+    return forget
 
 
 class _Owners(dict):  # type: ignore[type-arg]
@@ -227,19 +265,6 @@ class _Owners(dict):  # type: ignore[type-arg]
     def __missing__(self, module: str) -> Optional[str]:
         owner = self[module] = self.components.of(module)
         return owner
-
-
-def _component_dependencies(
-    view: GraphView, components: Components
-) -> Iterator[tuple[str, list[str], str, tuple[str, ...]]]:
-    owners = _Owners(components)
-    for name, members in components.members(view.modules).items():
-        if not members:
-            continue
-        for path in component_paths(view.adjacency, members, owners.__getitem__):
-            target = owners[path[-1]]
-            assert target is not None
-            yield name, members, target, path
 
 
 # --------------------------------------------------------------------------- evidence
