@@ -235,10 +235,12 @@ def component_dependencies(view: GraphView, components: Components) -> tuple[Com
     found = _SHARED.get(key)
     if found is not None and found[0]() is view:
         return found[1]
+    groups = components.members(view.modules)
     owners = _Owners(components)
+    owners.update(components._cache)  # every module's, found by ``members``: no lookup misses
     computed = tuple(
         ComponentPaths(name, members, *_paths_and_ends(view.adjacency, members, owners.__getitem__))
-        for name, members in components.members(view.modules).items()
+        for name, members in groups.items()
         if members
     )
     _SHARED[key] = (weakref.ref(view, _forget(key)), computed)
