@@ -209,8 +209,7 @@ def _paths_and_ends(
 @dataclass(frozen=True)
 class ComponentPaths:
     """One component's ``component_paths``, each with the component it ends in (``targets[i]``
-    for ``paths[i]``): parallel lists, as a tuple per path cost more to build than the rules
-    spend reading them."""
+    for ``paths[i]``): parallel lists, not a tuple per path (85k of them at 20k modules)."""
 
     name: str
     members: list[str]
