@@ -54,8 +54,8 @@ def layered_dependencies(view: GraphView, settings: LayerSettings, rule_id: str,
         mine = rank[name]
         if not upward and mine in settings.open_layers:
             continue  # its siblings may know each other, and no other pair is judged here
-        # The components it may not depend on, then only their paths, picked out in C: most of a
-        # component's paths (85k at 20k modules) go where they may.
+        # The components it must not depend on, then only the paths to them, picked out in C:
+        # most paths go where they may (at 20k modules, 3k of 85k are violations).
         judged = {
             target for target in set(found.targets)
             if (rank[target] < mine if upward else rank[target] == mine)
@@ -65,7 +65,7 @@ def layered_dependencies(view: GraphView, settings: LayerSettings, rule_id: str,
         pairs = zip(found.paths, found.targets)
         for path, target in itertools.compress(pairs, map(judged.__contains__, found.targets)):
             theirs = rank[target]
-            if upward and theirs < mine:
+            if upward:
                 relation = (
                     f"{name} (layer {mine + 1}) must not depend on the higher layer {target} "
                     f"(layer {theirs + 1})"
@@ -74,11 +74,9 @@ def layered_dependencies(view: GraphView, settings: LayerSettings, rule_id: str,
                     f"move what {name} needs from {target} down, or let {name} publish an "
                     f"event of its own that {target} consumes"
                 )
-            elif not upward and theirs == mine:
+            else:
                 relation = f"{name} and {target} are siblings in layer {mine + 1} and must stay independent"
                 hint = f"move what they share into a lower layer, or merge {name} and {target}"
-            else:
-                continue
             evidence = path_evidence(view.adjacency, path, members)
             if upward and any(e.kind == "consume" for e in evidence):
                 # Consuming a higher module's events is the choreography half of the seed note.
