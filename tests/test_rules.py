@@ -221,3 +221,28 @@ def test_every_rule_module_is_registered_once():
         module = __import__(f"depcheck.rules.{name}", fromlist=["RULE"])
         assert module.RULE.key in registered, name
     assert len(registered) == len(modules)
+
+
+def test_component_paths_are_computed_once_per_view_and_go_with_it():
+    """The layer, independence and cycle rules share one computation per view; a view that
+    goes takes its entry with it, and another view with other edges gets its own paths."""
+    import gc
+
+    from depcheck.graph import GraphView
+    from depcheck.rules import base
+
+    modules = ("a.x", "a.y", "b.z", "helpers")
+    view = GraphView(modules, {"a.x": {"a.y": (), "b.z": (), "helpers": ()}, "helpers": {"b.z": ()}}, {})
+    first = base.component_dependencies(view, base.Components(["a", "b"]))
+    assert base.component_dependencies(view, base.Components(["b", "a"])) is first
+    assert [(c.name, c.members, c.paths, c.targets) for c in first] == [
+        ("a", ["a.x", "a.y"], [("a.x", "b.z"), ("a.x", "helpers", "b.z")], ["b", "b"]),
+        ("b", ["b.z"], [], []),
+    ]
+    other = GraphView(modules, {"b.z": {"a.y": ()}}, {})
+    found = base.component_dependencies(other, base.Components(["a", "b"]))
+    assert [(c.name, c.paths, c.targets) for c in found] == [("a", [], []), ("b", [("b.z", "a.y")], ["a"])]
+    entries = len(base._SHARED)
+    del view, first
+    gc.collect()
+    assert len(base._SHARED) == entries - 1

@@ -142,11 +142,22 @@ def component_hops(view: GraphView, components: Components) -> Hops:
     chain (through modules of no component) found."""
     direct: Hops = {}
     indirect: dict[tuple[str, str], tuple[str, ...]] = {}
-    for name, _, target, path in component_dependencies(view, components):
-        if len(path) == 2:
-            direct.setdefault((name, target), []).append(path)
-        else:
-            indirect.setdefault((name, target), path)
+    for found in component_dependencies(view, components):
+        name = found.name
+        # By target first: one component's pairs are its own, so the order of first appearance
+        # over all pairs stays that of the paths.
+        mine: dict[str, list[tuple[str, ...]]] = {}
+        for path, target in zip(found.paths, found.targets):
+            if len(path) == 2:
+                paths = mine.get(target)
+                if paths is None:
+                    mine[target] = [path]
+                else:
+                    paths.append(path)
+            elif (name, target) not in indirect:
+                indirect[name, target] = path
+        for target, paths in mine.items():
+            direct[name, target] = paths
     hops = {pair: [path] for pair, path in indirect.items()}
     hops.update(direct)
     return hops
@@ -162,8 +173,13 @@ def _judged_hops(hops: Hops, settings: CycleSettings) -> dict[tuple[str, str], l
         chains.setdefault(chain, key)
     judged = {}
     for pair, paths in hops.items():
-        keys = [chains[path] for path in paths if path in chains]
-        if len(keys) == len(paths):
+        keys = []
+        for path in paths:
+            key = chains.get(path)
+            if key is None:
+                break  # most hops have no judged dependency: told by their first
+            keys.append(key)
+        else:
             judged[pair] = keys
     return judged
 

@@ -8,6 +8,7 @@ upward communication goes through events the lower layer owns.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -48,42 +49,55 @@ def layered_dependencies(view: GraphView, settings: LayerSettings, rule_id: str,
     if not settings.layers:
         return findings
     rank = {name: index for index, layer in enumerate(settings.layers) for name in layer}
-    for name, members, target, path in component_dependencies(view, Components(rank)):
-        mine, theirs = rank[name], rank[target]
-        if upward and theirs < mine:
-            relation = (
-                f"{name} (layer {mine + 1}) must not depend on the higher layer {target} (layer {theirs + 1})"
-            )
-            hint = (
-                f"move what {name} needs from {target} down, or let {name} publish an "
-                f"event of its own that {target} consumes"
-            )
-        elif not upward and theirs == mine and mine not in settings.open_layers:
-            relation = f"{name} and {target} are siblings in layer {mine + 1} and must stay independent"
-            hint = f"move what they share into a lower layer, or merge {name} and {target}"
-        else:
+    for found in component_dependencies(view, Components(rank)):
+        name, members = found.name, found.members
+        mine = rank[name]
+        if not upward and mine in settings.open_layers:
+            continue  # its siblings may know each other, and no other pair is judged here
+        # The components it must not depend on, then only the paths to them, picked out in C:
+        # most paths go where they may (at 20k modules, 3k of 85k are violations).
+        judged = {
+            target for target in set(found.targets)
+            if (rank[target] < mine if upward else rank[target] == mine)
+        }
+        if not judged:
             continue
-        evidence = path_evidence(view.adjacency, path, members)
-        if upward and any(e.kind == "consume" for e in evidence):
-            # Consuming a higher module's events is the choreography half of the seed note.
-            hint = (
-                f"{name} listens to events of {target}, so it knows about {target}; invert it "
-                f"(orchestration): let {name} define command events of its own that {target} "
-                "publishes, and replies that it consumes"
+        pairs = zip(found.paths, found.targets)
+        for path, target in itertools.compress(pairs, map(judged.__contains__, found.targets)):
+            theirs = rank[target]
+            if upward:
+                relation = (
+                    f"{name} (layer {mine + 1}) must not depend on the higher layer {target} "
+                    f"(layer {theirs + 1})"
+                )
+                hint = (
+                    f"move what {name} needs from {target} down, or let {name} publish an "
+                    f"event of its own that {target} consumes"
+                )
+            else:
+                relation = f"{name} and {target} are siblings in layer {mine + 1} and must stay independent"
+                hint = f"move what they share into a lower layer, or merge {name} and {target}"
+            evidence = path_evidence(view.adjacency, path, members)
+            if upward and any(e.kind == "consume" for e in evidence):
+                # Consuming a higher module's events is the choreography half of the seed note.
+                hint = (
+                    f"{name} listens to events of {target}, so it knows about {target}; invert it "
+                    f"(orchestration): let {name} define command events of its own that {target} "
+                    "publishes, and replies that it consumes"
+                )
+            findings.violations.append(
+                Violation(
+                    rule=rule_id,
+                    severity=ERROR,
+                    message=f"{path[0]} {verb(evidence)} {path[-1]}{via(path)}: {relation}",
+                    location=location(evidence),
+                    source=name,
+                    target=target,
+                    evidence=evidence,
+                    chain=path,
+                    hint=hint,
+                )
             )
-        findings.violations.append(
-            Violation(
-                rule=rule_id,
-                severity=ERROR,
-                message=f"{path[0]} {verb(evidence)} {path[-1]}{via(path)}: {relation}",
-                location=location(evidence),
-                source=name,
-                target=target,
-                evidence=evidence,
-                chain=path,
-                hint=hint,
-            )
-        )
     return findings
 
 
