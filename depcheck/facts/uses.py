@@ -10,11 +10,10 @@ from __future__ import annotations
 import ast
 import fnmatch
 import re
-from collections.abc import Iterable
 
 from depcheck.facts.bindings import ModuleBindings, Names, Ref, SourceIndex, import_refs
 from depcheck.facts.prefilter import use_statements
-from depcheck.facts.syntax import MATCH, dotted, line_text, positional, string
+from depcheck.facts.syntax import dotted, line_text, positional, string
 from depcheck.facts.walk import walk
 from depcheck.model import AppLabel, Use, UseSettings
 
@@ -24,6 +23,25 @@ _DYNAMIC_WORDS = ("import_module", "__import__")
 _MODEL_WORDS = ("get_model", *_DJANGO_FIELDS)
 _DOTTED_RE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 _MODEL_REF_RE = re.compile(r"^([A-Za-z_]\w*)\.[A-Za-z_]\w*$")
+
+
+# Fields that never hold a node worth walking: names, numbers, and the contexts and
+# operators (``Load()``, ``Add()``), nodes without children that record nothing.
+_NO_CHILDREN = frozenset({
+    "ctx", "op", "ops", "id", "attr", "arg", "conversion", "kind", "type_comment", "is_async",
+    "level", "module", "names", "kwd_attrs",
+})
+
+
+class _ChildFields(dict):
+    """Node type -> its fields that may hold a child to walk, computed on first sight."""
+
+    def __missing__(self, kind: type) -> tuple[str, ...]:
+        fields = self[kind] = tuple(f for f in kind._fields if f not in _NO_CHILDREN)  # type: ignore[attr-defined]
+        return fields
+
+
+_CHILD_FIELDS = _ChildFields()
 
 
 def find_uses(
@@ -74,48 +92,51 @@ class _UseWalk:
         self.found: list[Use] = []
         self.called: set[int] = set()  # ids of the func nodes of calls seen
 
-    def visit(self, node: ast.AST) -> Iterable[ast.AST]:
-        """Record what ``node`` holds; the children the walk should visit next."""
-        # ``match`` has cases, not a body: its cases go through the walk, which scopes functions.
-        if isinstance(node, ast.stmt) and not hasattr(node, "body") and type(node) is not MATCH:
-            return self._simple(node)
-        return self._expressions(node)
+    def visit(self, node: ast.AST) -> list[ast.AST]:
+        """Record what ``node`` holds; the statements and lambdas in it, for the walk.
 
-    def _simple(self, statement: ast.stmt) -> list[ast.AST]:
-        """A statement without a body, walked here in one loop (the walk's hot path).
-
-        Lambdas go back to the walk, which gives them their own scope."""
+        One loop over the node's expressions (the walk's hot path); the walk
+        admits the statements and gives lambdas their own scope.
+        """
         pending: list[ast.AST] = []
-        stack: list[ast.AST] = [statement]
+        imported, called, dynamic = self.imported, self.called, self.dynamic
+        name_kind, attribute_kind, call_kind, constant_kind = ast.Name, ast.Attribute, ast.Call, ast.Constant
+        load, lambda_kind, statement, node_kind = ast.Load, ast.Lambda, ast.stmt, ast.AST
+        stack: list[ast.AST] = [node]
+        pop, push = stack.pop, stack.append
         while stack:
-            node = stack.pop()
+            node = pop()
             kind = type(node)
-            if kind is ast.Lambda:
-                pending.append(node)
-            elif kind is not ast.Constant:
-                stack.extend(self._expressions(node))
+            if kind is name_kind:
+                if node.id in imported and type(node.ctx) is load:  # type: ignore[attr-defined]
+                    self._use(node, node.id, [])  # type: ignore[attr-defined]
+                continue
+            if kind is attribute_kind:
+                root = node
+                attrs: list[str] = []
+                while type(root) is attribute_kind:
+                    attrs.append(root.attr)  # type: ignore[attr-defined]
+                    root = root.value  # type: ignore[attr-defined]
+                if type(root) is name_kind:
+                    if root.id in imported:  # type: ignore[attr-defined]
+                        self._use(node, root.id, attrs)  # type: ignore[attr-defined]
+                    continue
+            elif kind is call_kind:
+                called.add(id(node.func))  # type: ignore[attr-defined]
+                if dynamic:
+                    self._dynamic(node)  # type: ignore[arg-type]
+            elif kind is constant_kind:
+                continue
+            # The children, as ``ast.iter_child_nodes`` gives them, but the fields that hold none.
+            for field in _CHILD_FIELDS[kind]:
+                value = getattr(node, field, None)
+                for child in value if type(value) is list else (value,):
+                    if isinstance(child, node_kind):
+                        if isinstance(child, statement) or type(child) is lambda_kind:
+                            pending.append(child)
+                        else:
+                            push(child)
         return pending
-
-    def _expressions(self, node: ast.AST) -> Iterable[ast.AST]:
-        """Record what ``node`` uses or loads; the children still to visit."""
-        kind = type(node)
-        if kind is ast.Call:
-            func = node.func  # type: ignore[attr-defined]
-            self.called.add(id(func))
-            if self.dynamic:
-                self._dynamic(node)  # type: ignore[arg-type]
-        elif kind is ast.Attribute or kind is ast.Name:
-            root = node
-            attrs: list[str] = []
-            while type(root) is ast.Attribute:
-                attrs.append(root.attr)  # type: ignore[attr-defined]
-                root = root.value  # type: ignore[attr-defined]
-            if type(root) is ast.Name:
-                name = root.id  # type: ignore[attr-defined]
-                if name in self.imported and not (kind is ast.Name and type(node.ctx) is not ast.Load):  # type: ignore[attr-defined]
-                    self._use(node, name, attrs)
-                return ()
-        return ast.iter_child_nodes(node)
 
     def _use(self, node: ast.AST, root: str, attrs: list[str]) -> None:
         ref = self.names.lookup(root)
