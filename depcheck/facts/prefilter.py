@@ -204,9 +204,10 @@ def name_lines(text: str, names: Collection[str], imports: Collection[ast.stmt] 
     if not offsets:
         return []
     offsets.sort()
-    starts, ends, unsure = _not_code(text, offsets[-1])
+    # Inside an import statement first (where most occurrences are in most files): the
+    # comments and strings are then scanned only as far as the last occurrence left.
     spans = _import_spans(imports)
-    hits: list[int] = []
+    left: list[tuple[int, int]] = []  # (offset, line)
     line, last, line_start = 1, 0, 0
     for at in offsets:
         newlines = text.count("\n", last, at)
@@ -214,16 +215,22 @@ def name_lines(text: str, names: Collection[str], imports: Collection[ast.stmt] 
             line += newlines
             line_start = text.rfind("\n", 0, at) + 1
         last = at
+        if spans:
+            here = (line, at - line_start)
+            index = bisect.bisect_right(spans, (here, _LAST)) - 1
+            if index >= 0 and spans[index][0] <= here < spans[index][1]:
+                continue
+        left.append((at, line))
+    if not left:
+        return []
+    starts, ends, unsure = _not_code(text, left[-1][0])
+    hits: list[int] = []
+    for at, line in left:
         if hits and hits[-1] == line:
             continue
         if unsure is None or at < unsure:
             index = bisect.bisect_right(starts, at) - 1
             if index >= 0 and at < ends[index]:
-                continue
-        if spans:
-            here = (line, at - line_start)
-            index = bisect.bisect_right(spans, (here, _LAST)) - 1
-            if index >= 0 and spans[index][0] <= here < spans[index][1]:
                 continue
         hits.append(line)
     return hits
