@@ -6,9 +6,18 @@ import ast
 import bisect
 from typing import Optional
 
-from depcheck.facts.syntax import FUNCTION_NODES, LOOP_NODES, MATCH, TRY_NODES, WITH_NODES, line_text
+from depcheck.facts.syntax import (
+    FUNCTION_NODES,
+    LOOP_NODES,
+    MATCH,
+    TRY_NODES,
+    WITH_NODES,
+    field_order,
+    line_text,
+)
 from depcheck.model import ImportFact
 
+_IMPORT_ORDER = field_order(ImportFact)
 # The statements whose bodies the walk below enters.
 _COMPOUND = frozenset(
     (*FUNCTION_NODES, ast.ClassDef, ast.If, *LOOP_NODES, *WITH_NODES, *TRY_NODES)
@@ -62,7 +71,7 @@ def read_imports(
             elif MATCH is not None and kind is MATCH:
                 for case in node.cases:
                     stack.append((case.body, type_checking, in_function, under_main))
-    found.sort()
+    found.sort(key=_IMPORT_ORDER)
     return tuple(found), nodes
 
 

@@ -13,7 +13,7 @@ import re
 
 from depcheck.facts.bindings import ModuleBindings, Names, Ref, SourceIndex, import_refs
 from depcheck.facts.prefilter import use_statements
-from depcheck.facts.syntax import dotted, line_text, positional, string
+from depcheck.facts.syntax import CHILD_FIELDS, dotted, field_order, line_text, positional, string
 from depcheck.facts.walk import walk
 from depcheck.model import AppLabel, Use, UseSettings
 
@@ -23,25 +23,7 @@ _DYNAMIC_WORDS = ("import_module", "__import__")
 _MODEL_WORDS = ("get_model", *_DJANGO_FIELDS)
 _DOTTED_RE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 _MODEL_REF_RE = re.compile(r"^([A-Za-z_]\w*)\.[A-Za-z_]\w*$")
-
-
-# Fields that never hold a node worth walking: names, numbers, and the contexts and
-# operators (``Load()``, ``Add()``), nodes without children that record nothing.
-_NO_CHILDREN = frozenset({
-    "ctx", "op", "ops", "id", "attr", "arg", "conversion", "kind", "type_comment", "is_async",
-    "level", "module", "names", "kwd_attrs",
-})
-
-
-class _ChildFields(dict):
-    """Node type -> its fields that may hold a child to walk, computed on first sight."""
-
-    def __missing__(self, kind: type) -> tuple[str, ...]:
-        fields = self[kind] = tuple(f for f in kind._fields if f not in _NO_CHILDREN)  # type: ignore[attr-defined]
-        return fields
-
-
-_CHILD_FIELDS = _ChildFields()
+_USE_ORDER = field_order(Use)
 
 
 def find_uses(
@@ -50,14 +32,15 @@ def find_uses(
 ) -> tuple[tuple[Use, ...], tuple[AppLabel, ...]]:
     """The file's uses and dynamic loads (one walk over the statements that may hold one), its app labels."""
     apps = tuple(sorted(set(app_labels(tree)))) if settings.django_models else ()
+    internal = _Internal(settings.packages)
     imported: set[str] = set()  # names that may be bound to an import from the packages
     if settings.uses:
         imported.update(
-            local for node in import_nodes for local, ref in import_refs(node) if _internal(ref, settings)
+            local for node in import_nodes for local, ref in import_refs(node) if internal(ref)
         )
         imported.update(
             name for name, ref in bindings.names.items()
-            if ref.line and not ref.own and _internal(ref, settings)
+            if ref.line and not ref.own and internal(ref)
         )
     words: set[str] = set()
     if settings.dynamic_imports:
@@ -68,23 +51,31 @@ def find_uses(
     if statements is None:
         return (), apps
     names = Names(bindings.names, bindings.classes)
-    walker = _UseWalk(names, lines, settings, imported)
+    walker = _UseWalk(names, lines, settings, imported, internal)
     index = SourceIndex(import_nodes, lines, walrus=":=" in text)
     walk(tree, names, walker.visit, statements, index=index, annotations=True)
-    return tuple(sorted(set(walker.found))), apps
+    return tuple(sorted(set(walker.found), key=_USE_ORDER)), apps
 
 
-def _internal(ref: Ref, settings: UseSettings) -> bool:
-    if ref.level:
-        return True
-    return any(ref.event == p or ref.event.startswith(p + ".") for p in settings.packages)
+class _Internal:
+    """Whether a reference is to the analysed packages: relative, or one of them or below one."""
+
+    def __init__(self, packages: tuple[str, ...]) -> None:
+        self.packages = frozenset(packages)
+        self.prefixes = tuple(p + "." for p in packages)
+
+    def __call__(self, ref: Ref) -> bool:
+        return bool(ref.level) or ref.event in self.packages or ref.event.startswith(self.prefixes)
 
 
 class _UseWalk:
     """Records uses and dynamic loads at each node the walk visits."""
 
-    def __init__(self, names: Names, lines: list[str], settings: UseSettings, imported: set[str]) -> None:
+    def __init__(
+        self, names: Names, lines: list[str], settings: UseSettings, imported: set[str], internal: _Internal
+    ) -> None:
         self.names = names
+        self.internal = internal
         self.lines = lines
         self.settings = settings
         self.imported = imported
@@ -128,7 +119,7 @@ class _UseWalk:
             elif kind is constant_kind:
                 continue
             # The children, as ``ast.iter_child_nodes`` gives them, but the fields that hold none.
-            for field in _CHILD_FIELDS[kind]:
+            for field in CHILD_FIELDS[kind]:
                 value = getattr(node, field, None)
                 for child in value if type(value) is list else (value,):
                     if isinstance(child, node_kind):
@@ -140,7 +131,7 @@ class _UseWalk:
 
     def _use(self, node: ast.AST, root: str, attrs: list[str]) -> None:
         ref = self.names.lookup(root)
-        if ref is None or not ref.line or ref.topic or ref.own or not _internal(ref, self.settings):
+        if ref is None or not ref.line or ref.topic or ref.own or not self.internal(ref):
             return
         name = ".".join([ref.event, *reversed(attrs)])
         kind = "call" if id(node) in self.called else "use"
