@@ -189,7 +189,17 @@ def name_lines(text: str, names: Collection[str], imports: Collection[ast.stmt] 
     offsets: list[int] = []
     find = text.find
     for name in names:
+        if len(name) <= 2:
+            # ``_`` (gettext) occurs in every snake_case name: the regex skips those in C.
+            # ``\w`` is ``isalnum() or "_"`` on ASCII text, so it keeps what the loop below would.
+            for match in _short_name(name).finditer(text):
+                at = match.start()
+                if not (at and text[at - 1] == " " and _defines(text, at)):
+                    offsets.append(at)
+    for name in names:
         size = len(name)
+        if size <= 2:
+            continue
         at = find(name)
         while at >= 0:
             end = at + size
@@ -234,6 +244,17 @@ def name_lines(text: str, names: Collection[str], imports: Collection[ast.stmt] 
                 continue
         hits.append(line)
     return hits
+
+
+@functools.lru_cache(maxsize=64)
+def _short_name(name: str) -> re.Pattern:
+    """Where ``name`` occurs neither inside a longer name nor after a ``.``.
+
+    The name comes first and the lookbehind after it, so the regex engine
+    searches for the name's text (as ``str.find`` does) instead of trying every offset.
+    """
+    written = re.escape(name)
+    return re.compile(rf"{written}(?<![\w.]{written})(?!\w)")
 
 
 def _defines(text: str, at: int) -> bool:
