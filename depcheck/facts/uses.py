@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 import fnmatch
 import re
+from bisect import bisect_left
+from typing import Optional
 
 from depcheck.facts.bindings import ModuleBindings, Names, Ref, SourceIndex, import_refs
 from depcheck.facts.prefilter import use_statements
@@ -24,6 +26,7 @@ _MODEL_WORDS = ("get_model", *_DJANGO_FIELDS)
 _DOTTED_RE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 _MODEL_REF_RE = re.compile(r"^([A-Za-z_]\w*)\.[A-Za-z_]\w*$")
 _USE_ORDER = field_order(Use)
+_JOINED_STR = ast.JoinedStr
 
 
 def find_uses(
@@ -51,7 +54,7 @@ def find_uses(
     if statements is None:
         return (), apps
     names = Names(bindings.names, bindings.classes)
-    walker = _UseWalk(names, lines, settings, imported, internal)
+    walker = _UseWalk(names, lines, settings, imported, internal, statements.hit_lines, text.isascii())
     index = SourceIndex(import_nodes, lines, walrus=":=" in text)
     walk(tree, names, walker.visit, statements, index=index, annotations=True)
     return tuple(sorted(set(walker.found), key=_USE_ORDER)), apps
@@ -72,7 +75,8 @@ class _UseWalk:
     """Records uses and dynamic loads at each node the walk visits."""
 
     def __init__(
-        self, names: Names, lines: list[str], settings: UseSettings, imported: set[str], internal: _Internal
+        self, names: Names, lines: list[str], settings: UseSettings, imported: set[str], internal: _Internal,
+        hit_lines: Optional[list[int]] = None, ascii: bool = False,
     ) -> None:
         self.names = names
         self.internal = internal
@@ -82,6 +86,10 @@ class _UseWalk:
         self.dynamic = settings.dynamic_imports or bool(settings.loaders) or settings.django_models
         self.found: list[Use] = []
         self.called: set[int] = set()  # ids of the func nodes of calls seen
+        # The lines expressions are skipped by (None: none is): not for dynamic loads, whose
+        # call may be an alias (``from importlib import import_module as load``) on no hit line,
+        # nor in non-ASCII text, where a name's NFKC spelling need not be on a hit line.
+        self.hit_lines = hit_lines if not self.dynamic and ascii else None
 
     def visit(self, node: ast.AST) -> list[ast.AST]:
         """Record what ``node`` holds; the statements and lambdas in it, for the walk.
@@ -89,10 +97,27 @@ class _UseWalk:
         One loop over the node's expressions (the walk's hot path); the walk
         admits the statements and gives lambdas their own scope.
         """
+        return self._record(node, self.hit_lines)
+
+    def _record(self, node: ast.AST, hit_lines: Optional[list[int]]) -> list[ast.AST]:
+        """``visit``, skipping the expressions none of whose lines is in ``hit_lines`` (when given).
+
+        A use is a ``Name`` node on a hit line, and so is in every expression that
+        holds it: an expression with no hit line holds none (statements are left
+        to the walk, which admits them by their decorators' lines too).
+        """
         pending: list[ast.AST] = []
         imported, called, dynamic = self.imported, self.called, self.dynamic
         name_kind, attribute_kind, call_kind, constant_kind = ast.Name, ast.Attribute, ast.Call, ast.Constant
         load, lambda_kind, statement, node_kind = ast.Load, ast.Lambda, ast.stmt, ast.AST
+        hits = len(hit_lines) if hit_lines is not None else 0
+        if hit_lines is not None and not isinstance(node, statement):
+            # A decorator, default, annotation or base the walk hands over.
+            start = getattr(node, "lineno", None)
+            if start is not None:
+                at = bisect_left(hit_lines, start)
+                if at == hits or hit_lines[at] > (node.end_lineno or start):  # type: ignore[attr-defined]
+                    return pending
         stack: list[ast.AST] = [node]
         pop, push = stack.pop, stack.append
         while stack:
@@ -118,11 +143,24 @@ class _UseWalk:
                     self._dynamic(node)  # type: ignore[arg-type]
             elif kind is constant_kind:
                 continue
+            elif kind is _JOINED_STR and hit_lines is not None:
+                # Before 3.12 the nodes inside an f-string may carry wrong lines: walked whole.
+                pending.extend(self._record(node, None))
+                continue
+            # Only the children of a node on several lines can be on lines without a hit.
+            start = getattr(node, "lineno", None)
+            check = hit_lines is not None and (start is None or start != node.end_lineno)  # type: ignore[attr-defined]
             # The children, as ``ast.iter_child_nodes`` gives them, but the fields that hold none.
             for field in CHILD_FIELDS[kind]:
                 value = getattr(node, field, None)
                 for child in value if type(value) is list else (value,):
                     if isinstance(child, node_kind):
+                        if check and not isinstance(child, statement):
+                            start = getattr(child, "lineno", None)
+                            if start is not None:
+                                at = bisect_left(hit_lines, start)  # type: ignore[arg-type]
+                                if at == hits or hit_lines[at] > (child.end_lineno or start):  # type: ignore
+                                    continue
                         if isinstance(child, statement) or type(child) is lambda_kind:
                             pending.append(child)
                         else:
