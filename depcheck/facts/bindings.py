@@ -46,6 +46,8 @@ class Ref(NamedTuple):
 SHADOWED = Ref("")
 
 _ALIAS_ORDER = field_order(Alias)
+# Statements that bind no name and hold no body.
+_BINDS_NOTHING = frozenset((ast.Expr, ast.Return, ast.Raise, ast.Pass, ast.Assert, ast.Break, ast.Continue))
 _WALRUS_RE = re.compile(r"\b([A-Za-z_]\w*)\s*:=")
 
 # A class's attributes bound to a name or attribute (``sig = signals.sent``), and its same-module bases.
@@ -94,6 +96,8 @@ def bound_names(body: list[ast.stmt], *, expressions: bool) -> set[str]:
     while stack:
         node = stack.pop()
         kind = type(node)
+        if kind in _BINDS_NOTHING and not expressions:
+            continue  # the most common statements, which the statement walk has nothing to take from
         if kind in DEFINITION_NODES:
             names.add(node.name)  # type: ignore[attr-defined]
             if expressions:
