@@ -3,15 +3,40 @@
 from __future__ import annotations
 
 import ast
+import bisect
+from typing import Optional
 
-from depcheck.facts.syntax import FUNCTION_NODES, LOOP_NODES, MATCH, TRY_NODES, WITH_NODES, line_text
+from depcheck.facts.syntax import (
+    FUNCTION_NODES,
+    LOOP_NODES,
+    MATCH,
+    TRY_NODES,
+    WITH_NODES,
+    field_order,
+    line_text,
+)
 from depcheck.model import ImportFact
 
+_IMPORT_ORDER = field_order(ImportFact)
+# The statements whose bodies the walk below enters.
+_COMPOUND = frozenset(
+    (*FUNCTION_NODES, ast.ClassDef, ast.If, *LOOP_NODES, *WITH_NODES, *TRY_NODES)
+) | ({MATCH} if MATCH is not None else set())
 
-def read_imports(tree: ast.Module, lines: list[str]) -> tuple[tuple[ImportFact, ...], list[ast.stmt]]:
-    """The file's imports, sorted, and their statements (which the use walk indexes by line)."""
+
+def read_imports(
+    tree: ast.Module, lines: list[str], text: Optional[str] = None
+) -> tuple[tuple[ImportFact, ...], list[ast.stmt]]:
+    """The file's imports, sorted, and their statements (which the use walk indexes by line).
+
+    With the file's ``text``, a compound statement none of whose lines holds
+    ``import`` is skipped whole: most function and class bodies import nothing.
+    """
     found: list[ImportFact] = []
     nodes: list[ast.stmt] = []
+    import_lines = _import_lines(text) if text is not None else None
+    if import_lines is not None and not import_lines:
+        return (), nodes
     # An explicit stack instead of recursion: deeply nested code must not
     # exhaust Python's recursion limit here.
     stack: list[tuple[list[ast.stmt], bool, bool, bool]] = [(tree.body, False, False, False)]
@@ -22,6 +47,8 @@ def read_imports(tree: ast.Module, lines: list[str]) -> tuple[tuple[ImportFact, 
             if kind is ast.Import or kind is ast.ImportFrom:
                 found.extend(_import_facts(node, lines, type_checking, in_function, under_main))
                 nodes.append(node)
+            elif kind in _COMPOUND and import_lines is not None and not _holds_line(node, import_lines):
+                continue
             elif kind in FUNCTION_NODES:
                 stack.append((node.body, type_checking, True, under_main))
             elif kind is ast.ClassDef:
@@ -44,8 +71,34 @@ def read_imports(tree: ast.Module, lines: list[str]) -> tuple[tuple[ImportFact, 
             elif MATCH is not None and kind is MATCH:
                 for case in node.cases:
                     stack.append((case.body, type_checking, in_function, under_main))
-    found.sort()
+    found.sort(key=_IMPORT_ORDER)
     return tuple(found), nodes
+
+
+def _import_lines(text: str) -> Optional[list[int]]:
+    """Ascending lines holding ``import`` (every import statement holds one); None: cannot tell.
+
+    Lines are counted by "\n", as the parser does unless a lone "\r" ends a line;
+    only ASCII text, where nothing but the keyword itself spells it.
+    """
+    if not text.isascii() or "\r" in text and "\r" in text.replace("\r\n", ""):
+        return None
+    found: list[int] = []
+    line, last = 1, 0
+    at = text.find("import")
+    while at >= 0:
+        line += text.count("\n", last, at)
+        last = at
+        if not found or found[-1] != line:
+            found.append(line)
+        at = text.find("import", at + 6)
+    return found
+
+
+def _holds_line(node: ast.stmt, lines: list[int]) -> bool:
+    """Whether one of ``lines`` (ascending) is within the statement's lines."""
+    at = bisect.bisect_left(lines, node.lineno)
+    return at < len(lines) and lines[at] <= (getattr(node, "end_lineno", None) or node.lineno)
 
 
 def _is_type_checking(test: ast.expr) -> bool:

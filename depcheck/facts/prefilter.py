@@ -189,7 +189,17 @@ def name_lines(text: str, names: Collection[str], imports: Collection[ast.stmt] 
     offsets: list[int] = []
     find = text.find
     for name in names:
+        if len(name) <= 2:
+            # ``_`` (gettext) occurs in every snake_case name: the regex skips those in C.
+            # ``\w`` is ``isalnum() or "_"`` on ASCII text, so it keeps what the loop below would.
+            for match in _short_name(name).finditer(text):
+                at = match.start()
+                if not (at and text[at - 1] == " " and _defines(text, at)):
+                    offsets.append(at)
+    for name in names:
         size = len(name)
+        if size <= 2:
+            continue
         at = find(name)
         while at >= 0:
             end = at + size
@@ -204,9 +214,10 @@ def name_lines(text: str, names: Collection[str], imports: Collection[ast.stmt] 
     if not offsets:
         return []
     offsets.sort()
-    starts, ends, unsure = _not_code(text, offsets[-1])
+    # Inside an import statement first (where most occurrences are in most files): the
+    # comments and strings are then scanned only as far as the last occurrence left.
     spans = _import_spans(imports)
-    hits: list[int] = []
+    left: list[tuple[int, int]] = []  # (offset, line)
     line, last, line_start = 1, 0, 0
     for at in offsets:
         newlines = text.count("\n", last, at)
@@ -214,19 +225,36 @@ def name_lines(text: str, names: Collection[str], imports: Collection[ast.stmt] 
             line += newlines
             line_start = text.rfind("\n", 0, at) + 1
         last = at
+        if spans:
+            here = (line, at - line_start)
+            index = bisect.bisect_right(spans, (here, _LAST)) - 1
+            if index >= 0 and spans[index][0] <= here < spans[index][1]:
+                continue
+        left.append((at, line))
+    if not left:
+        return []
+    starts, ends, unsure = _not_code(text, left[-1][0])
+    hits: list[int] = []
+    for at, line in left:
         if hits and hits[-1] == line:
             continue
         if unsure is None or at < unsure:
             index = bisect.bisect_right(starts, at) - 1
             if index >= 0 and at < ends[index]:
                 continue
-        if spans:
-            here = (line, at - line_start)
-            index = bisect.bisect_right(spans, (here, _LAST)) - 1
-            if index >= 0 and spans[index][0] <= here < spans[index][1]:
-                continue
         hits.append(line)
     return hits
+
+
+@functools.lru_cache(maxsize=64)
+def _short_name(name: str) -> re.Pattern:
+    """Where ``name`` occurs neither inside a longer name nor after a ``.``.
+
+    The name comes first and the lookbehind after it, so the regex engine
+    searches for the name's text (as ``str.find`` does) instead of trying every offset.
+    """
+    written = re.escape(name)
+    return re.compile(rf"{written}(?<![\w.]{written})(?!\w)")
 
 
 def _defines(text: str, at: int) -> bool:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ast
-from typing import Optional
+import dataclasses
+import operator
+from typing import Any, Callable, Optional
 
 FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
 DEFINITION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -11,6 +13,33 @@ LOOP_NODES = (ast.For, ast.AsyncFor, ast.While)
 WITH_NODES = (ast.With, ast.AsyncWith)
 TRY_NODES = tuple(node for node in (ast.Try, getattr(ast, "TryStar", None)) if node is not None)
 MATCH = getattr(ast, "Match", None)  # Python 3.10+
+
+# Fields that never hold a node worth walking: names, numbers, and the contexts and
+# operators (``Load()``, ``Add()``), nodes without children that record nothing.
+NO_CHILDREN = frozenset({
+    "ctx", "op", "ops", "id", "attr", "arg", "conversion", "kind", "type_comment", "is_async",
+    "level", "module", "names", "kwd_attrs",
+})
+
+
+class ChildFields(dict):  # type: ignore[type-arg]
+    """Node type -> its fields that may hold a child to walk, computed on first sight."""
+
+    def __missing__(self, kind: type) -> tuple[str, ...]:
+        fields = self[kind] = tuple(f for f in kind._fields if f not in NO_CHILDREN)  # type: ignore[attr-defined]
+        return fields
+
+
+CHILD_FIELDS = ChildFields()
+
+
+def field_order(cls: type) -> Callable[[Any], tuple]:
+    """A sort key giving an ``order=True`` dataclass's own order (its compared fields' tuple).
+
+    ``sorted(facts, key=field_order(Use))`` sorts as ``sorted(facts)`` does, without a
+    Python-level ``__lt__`` call per comparison.
+    """
+    return operator.attrgetter(*(f.name for f in dataclasses.fields(cls) if f.compare))
 
 
 def line_text(lines: list[str], line: int) -> str:

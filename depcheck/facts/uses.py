@@ -10,11 +10,12 @@ from __future__ import annotations
 import ast
 import fnmatch
 import re
-from collections.abc import Iterable
+from bisect import bisect_left
+from typing import Optional
 
 from depcheck.facts.bindings import ModuleBindings, Names, Ref, SourceIndex, import_refs
 from depcheck.facts.prefilter import use_statements
-from depcheck.facts.syntax import MATCH, dotted, line_text, positional, string
+from depcheck.facts.syntax import CHILD_FIELDS, dotted, field_order, line_text, positional, string
 from depcheck.facts.walk import walk
 from depcheck.model import AppLabel, Use, UseSettings
 
@@ -24,6 +25,8 @@ _DYNAMIC_WORDS = ("import_module", "__import__")
 _MODEL_WORDS = ("get_model", *_DJANGO_FIELDS)
 _DOTTED_RE = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 _MODEL_REF_RE = re.compile(r"^([A-Za-z_]\w*)\.[A-Za-z_]\w*$")
+_USE_ORDER = field_order(Use)
+_JOINED_STR = ast.JoinedStr
 
 
 def find_uses(
@@ -32,14 +35,15 @@ def find_uses(
 ) -> tuple[tuple[Use, ...], tuple[AppLabel, ...]]:
     """The file's uses and dynamic loads (one walk over the statements that may hold one), its app labels."""
     apps = tuple(sorted(set(app_labels(tree)))) if settings.django_models else ()
+    internal = _Internal(settings.packages)
     imported: set[str] = set()  # names that may be bound to an import from the packages
     if settings.uses:
         imported.update(
-            local for node in import_nodes for local, ref in import_refs(node) if _internal(ref, settings)
+            local for node in import_nodes for local, ref in import_refs(node) if internal(ref)
         )
         imported.update(
             name for name, ref in bindings.names.items()
-            if ref.line and not ref.own and _internal(ref, settings)
+            if ref.line and not ref.own and internal(ref)
         )
     words: set[str] = set()
     if settings.dynamic_imports:
@@ -50,76 +54,122 @@ def find_uses(
     if statements is None:
         return (), apps
     names = Names(bindings.names, bindings.classes)
-    walker = _UseWalk(names, lines, settings, imported)
+    walker = _UseWalk(names, lines, settings, imported, internal, statements.hit_lines, text.isascii())
     index = SourceIndex(import_nodes, lines, walrus=":=" in text)
     walk(tree, names, walker.visit, statements, index=index, annotations=True)
-    return tuple(sorted(set(walker.found))), apps
+    return tuple(sorted(set(walker.found), key=_USE_ORDER)), apps
 
 
-def _internal(ref: Ref, settings: UseSettings) -> bool:
-    if ref.level:
-        return True
-    return any(ref.event == p or ref.event.startswith(p + ".") for p in settings.packages)
+class _Internal:
+    """Whether a reference is to the analysed packages: relative, or one of them or below one."""
+
+    def __init__(self, packages: tuple[str, ...]) -> None:
+        self.packages = frozenset(packages)
+        self.prefixes = tuple(p + "." for p in packages)
+
+    def __call__(self, ref: Ref) -> bool:
+        return bool(ref.level) or ref.event in self.packages or ref.event.startswith(self.prefixes)
 
 
 class _UseWalk:
     """Records uses and dynamic loads at each node the walk visits."""
 
-    def __init__(self, names: Names, lines: list[str], settings: UseSettings, imported: set[str]) -> None:
+    def __init__(
+        self, names: Names, lines: list[str], settings: UseSettings, imported: set[str], internal: _Internal,
+        hit_lines: Optional[list[int]] = None, ascii: bool = False,
+    ) -> None:
         self.names = names
+        self.internal = internal
         self.lines = lines
         self.settings = settings
         self.imported = imported
         self.dynamic = settings.dynamic_imports or bool(settings.loaders) or settings.django_models
         self.found: list[Use] = []
         self.called: set[int] = set()  # ids of the func nodes of calls seen
+        # The lines expressions are skipped by (None: none is): not for dynamic loads, whose
+        # call may be an alias (``from importlib import import_module as load``) on no hit line,
+        # nor in non-ASCII text, where a name's NFKC spelling need not be on a hit line.
+        self.hit_lines = hit_lines if not self.dynamic and ascii else None
 
-    def visit(self, node: ast.AST) -> Iterable[ast.AST]:
-        """Record what ``node`` holds; the children the walk should visit next."""
-        # ``match`` has cases, not a body: its cases go through the walk, which scopes functions.
-        if isinstance(node, ast.stmt) and not hasattr(node, "body") and type(node) is not MATCH:
-            return self._simple(node)
-        return self._expressions(node)
+    def visit(self, node: ast.AST) -> list[ast.AST]:
+        """Record what ``node`` holds; the statements and lambdas in it, for the walk.
 
-    def _simple(self, statement: ast.stmt) -> list[ast.AST]:
-        """A statement without a body, walked here in one loop (the walk's hot path).
+        One loop over the node's expressions (the walk's hot path); the walk
+        admits the statements and gives lambdas their own scope.
+        """
+        return self._record(node, self.hit_lines)
 
-        Lambdas go back to the walk, which gives them their own scope."""
+    def _record(self, node: ast.AST, hit_lines: Optional[list[int]]) -> list[ast.AST]:
+        """``visit``, skipping the expressions none of whose lines is in ``hit_lines`` (when given).
+
+        A use is a ``Name`` node on a hit line, and so is in every expression that
+        holds it: an expression with no hit line holds none (statements are left
+        to the walk, which admits them by their decorators' lines too).
+        """
         pending: list[ast.AST] = []
-        stack: list[ast.AST] = [statement]
+        imported, called, dynamic = self.imported, self.called, self.dynamic
+        name_kind, attribute_kind, call_kind, constant_kind = ast.Name, ast.Attribute, ast.Call, ast.Constant
+        load, lambda_kind, statement, node_kind = ast.Load, ast.Lambda, ast.stmt, ast.AST
+        hits = len(hit_lines) if hit_lines is not None else 0
+        if hit_lines is not None and not isinstance(node, statement):
+            # A decorator, default, annotation or base the walk hands over.
+            start = getattr(node, "lineno", None)
+            if start is not None:
+                at = bisect_left(hit_lines, start)
+                if at == hits or hit_lines[at] > (node.end_lineno or start):  # type: ignore[attr-defined]
+                    return pending
+        stack: list[ast.AST] = [node]
+        pop, push = stack.pop, stack.append
         while stack:
-            node = stack.pop()
+            node = pop()
             kind = type(node)
-            if kind is ast.Lambda:
-                pending.append(node)
-            elif kind is not ast.Constant:
-                stack.extend(self._expressions(node))
+            if kind is name_kind:
+                if node.id in imported and type(node.ctx) is load:  # type: ignore[attr-defined]
+                    self._use(node, node.id, [])  # type: ignore[attr-defined]
+                continue
+            if kind is attribute_kind:
+                root = node
+                attrs: list[str] = []
+                while type(root) is attribute_kind:
+                    attrs.append(root.attr)  # type: ignore[attr-defined]
+                    root = root.value  # type: ignore[attr-defined]
+                if type(root) is name_kind:
+                    if root.id in imported:  # type: ignore[attr-defined]
+                        self._use(node, root.id, attrs)  # type: ignore[attr-defined]
+                    continue
+            elif kind is call_kind:
+                called.add(id(node.func))  # type: ignore[attr-defined]
+                if dynamic:
+                    self._dynamic(node)  # type: ignore[arg-type]
+            elif kind is constant_kind:
+                continue
+            elif kind is _JOINED_STR and hit_lines is not None:
+                # Before 3.12 the nodes inside an f-string may carry wrong lines: walked whole.
+                pending.extend(self._record(node, None))
+                continue
+            # Only the children of a node on several lines can be on lines without a hit.
+            start = getattr(node, "lineno", None)
+            check = hit_lines is not None and (start is None or start != node.end_lineno)  # type: ignore[attr-defined]
+            # The children, as ``ast.iter_child_nodes`` gives them, but the fields that hold none.
+            for field in CHILD_FIELDS[kind]:
+                value = getattr(node, field, None)
+                for child in value if type(value) is list else (value,):
+                    if isinstance(child, node_kind):
+                        if check and not isinstance(child, statement):
+                            start = getattr(child, "lineno", None)
+                            if start is not None:
+                                at = bisect_left(hit_lines, start)  # type: ignore[arg-type]
+                                if at == hits or hit_lines[at] > (child.end_lineno or start):  # type: ignore
+                                    continue
+                        if isinstance(child, statement) or type(child) is lambda_kind:
+                            pending.append(child)
+                        else:
+                            push(child)
         return pending
-
-    def _expressions(self, node: ast.AST) -> Iterable[ast.AST]:
-        """Record what ``node`` uses or loads; the children still to visit."""
-        kind = type(node)
-        if kind is ast.Call:
-            func = node.func  # type: ignore[attr-defined]
-            self.called.add(id(func))
-            if self.dynamic:
-                self._dynamic(node)  # type: ignore[arg-type]
-        elif kind is ast.Attribute or kind is ast.Name:
-            root = node
-            attrs: list[str] = []
-            while type(root) is ast.Attribute:
-                attrs.append(root.attr)  # type: ignore[attr-defined]
-                root = root.value  # type: ignore[attr-defined]
-            if type(root) is ast.Name:
-                name = root.id  # type: ignore[attr-defined]
-                if name in self.imported and not (kind is ast.Name and type(node.ctx) is not ast.Load):  # type: ignore[attr-defined]
-                    self._use(node, name, attrs)
-                return ()
-        return ast.iter_child_nodes(node)
 
     def _use(self, node: ast.AST, root: str, attrs: list[str]) -> None:
         ref = self.names.lookup(root)
-        if ref is None or not ref.line or ref.topic or ref.own or not _internal(ref, self.settings):
+        if ref is None or not ref.line or ref.topic or ref.own or not self.internal(ref):
             return
         name = ".".join([ref.event, *reversed(attrs)])
         kind = "call" if id(node) in self.called else "use"

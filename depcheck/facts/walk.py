@@ -9,6 +9,7 @@ What to record at each node is the caller's ``visit``.
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left
 from collections.abc import Iterable
 from typing import Callable, Optional
 
@@ -16,8 +17,19 @@ from depcheck.facts.bindings import Names, SourceIndex, function_scope
 from depcheck.facts.prefilter import Statements
 from depcheck.facts.syntax import parameters
 
-_LEAVE_FUNCTION = -1
-_LEAVE_CLASS = -2
+
+class _Leave:
+    """A mark on the walk's stack: the scope pushed for a function (or the class) ends here."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: bool) -> None:
+        self.function = function
+
+
+_LEAVE_FUNCTION = _Leave(True)
+_LEAVE_CLASS = _Leave(False)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def walk(
@@ -38,50 +50,63 @@ def walk(
     ``decorator(expr, definition)`` sees each decorator first (``@sig.connect`` is a call);
     ``bind(names, body)`` may refine a function's scope once it is pushed.
     """
-    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    # The stack holds nodes and ``_Leave`` marks (no (node, flag) pairs: this loop
+    # runs once per node walked), and ``Statements.admits`` is inlined.
+    hit_lines = statements.hit_lines
+    hits = len(hit_lines) if hit_lines is not None else 0
+    statement, lambda_, class_ = ast.stmt, ast.Lambda, ast.ClassDef
+    scopes, class_stack = names.scopes, names.class_stack
+    stack: list = [tree]
+    pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
-        current, depth = stack.pop()
-        if depth < 0:  # leaving a scope pushed below
-            if depth == _LEAVE_FUNCTION:
-                names.scopes.pop()
-            names.class_stack.pop()
+        current = pop()
+        kind = type(current)
+        if kind is _Leave:  # leaving a scope pushed below
+            if current.function:
+                scopes.pop()
+            class_stack.pop()
             continue
-        if isinstance(current, ast.stmt) and not statements.admits(current):
-            continue
-        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            if not isinstance(current, ast.Lambda):
+        if hit_lines is not None and isinstance(current, statement):
+            start = current.lineno
+            if kind in _FUNCTIONS or kind is class_:
+                start = min([start, *(d.lineno for d in current.decorator_list)])
+            end = getattr(current, "end_lineno", None) or start
+            at = bisect_left(hit_lines, start)
+            if at == hits or hit_lines[at] > end:
+                continue
+        if kind in _FUNCTIONS or kind is lambda_:
+            if kind is not lambda_:
                 for expr in current.decorator_list:
                     if decorator is not None:
                         decorator(expr, current)
-                    stack.append((expr, 0))
+                    push(expr)
             for default in (*current.args.defaults, *current.args.kw_defaults):
                 if default is not None:
-                    stack.append((default, 0))
+                    push(default)
             if annotations:
-                for annotation in _annotations(current):
-                    stack.append((annotation, 0))
-            body = current.body if isinstance(current.body, list) else [current.body]
-            names.scopes.append(function_scope(current, body, index))
+                extend(_annotations(current))
+            body = current.body if kind is not lambda_ else [current.body]
+            scopes.append(function_scope(current, body, index))
             if bind is not None:
                 bind(names, body)
-            names.class_stack.append(None)
-            stack.append((current, _LEAVE_FUNCTION))
-            stack.extend((child, 0) for child in reversed(body))
+            class_stack.append(None)
+            push(_LEAVE_FUNCTION)
+            extend(reversed(body))
             continue
-        if isinstance(current, ast.ClassDef):
+        if kind is class_:
             for expr in current.decorator_list:
                 if decorator is not None:
                     decorator(expr, current)
-                stack.append((expr, 0))
+                push(expr)
             # (Class keywords, ``metaclass=...``, are not walked.)
-            stack.extend((b, 0) for b in current.bases)
+            extend(current.bases)
             # Methods see ``self.x`` through this class; names bound in the class body
             # are not visible inside them, so no scope is pushed for the body itself.
-            names.class_stack.append(current.name if not names.scopes else None)
-            stack.append((current, _LEAVE_CLASS))
-            stack.extend((child, 0) for child in reversed(current.body))
+            class_stack.append(current.name if not scopes else None)
+            push(_LEAVE_CLASS)
+            extend(reversed(current.body))
             continue
-        stack.extend((child, 0) for child in visit(current))
+        extend(visit(current))
 
 
 def _annotations(function: ast.AST) -> list[ast.expr]:
