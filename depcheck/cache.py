@@ -680,7 +680,9 @@ class GraphCache:
             return None
         (_, catalog, consulted, modules), body = stored
         by_module = {f.module: f for f in files}
-        if type(modules) is not dict or modules.keys() != by_module.keys() or type(consulted) is not list:
+        if type(modules) is not dict or modules.keys() != by_module.keys() or type(consulted) is not list or (
+            consulted and set(map(type, consulted)) != _STR
+        ):
             return None
         try:
             decoded = {}
@@ -698,8 +700,6 @@ class GraphCache:
             if offset != len(body):
                 return None
             events = self.catalog_codec[1](catalog)
-            if any(type(c) is not str for c in consulted):
-                return None
         except (CacheError, TypeError, ValueError, RecursionError):
             self._plain.clear()
             return None

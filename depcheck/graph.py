@@ -318,8 +318,8 @@ def build_graph(
     catalog: tuple[CatalogEvent, ...] = ()
     event_consulted: frozenset[str] = frozenset()
     if events is not None:
-        if plan.catalog_reusable(linked) and previous is not None:
-            catalog, event_consulted = previous.catalog, previous.event_consulted
+        if plan.previous is not None and plan.catalog_reusable(linked):
+            catalog, event_consulted = plan.previous.catalog, plan.previous.event_consulted
         else:
             with_events = {m: facts[m] for m, links in linked.items() if links.events}
             linker = EventLinker(by_module, with_events, resolver, events, components, aliases_of=facts)

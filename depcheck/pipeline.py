@@ -161,11 +161,10 @@ def evaluate(
     from depcheck.rules import ordered, run_by_default
 
     graph = build(config, project, facts, digests=digests, previous=previous)
-    if graph.parts is not None:
-        suppressing = {m: facts[m] for m, links in graph.parts.modules.items() if links.suppressions}
-        ignores = Ignores.collect(project.files, suppressing, config.exceptions)
-    else:
-        ignores = Ignores.collect(project.files, facts, config.exceptions)
+    assert graph.parts is not None  # build_graph always gives them
+    # Only the files holding suppressions: their facts say so without being decoded.
+    suppressing = {m: facts[m] for m, links in graph.parts.modules.items() if links.suppressions}
+    ignores = Ignores.collect(project.files, suppressing, config.exceptions)
     violations: list[Violation] = []
     notes: list[str] = list(project.notes)
     # rule id -> what the rules report with nothing ignored: tells which ignores are used,
@@ -258,17 +257,10 @@ def _closing(loops: Loops) -> str:
     return text
 
 
-def result_key(config: Config, project: Project, digests: Mapping[str, str]) -> str:
-    """A digest of everything a run's violations depend on: code, config, files and their facts."""
-    return cache_mod.digest(
-        (
-            cache_mod.code_fingerprint(),
-            repr(config),
-            repr(extraction_settings(config)),
-            tuple((f.module, f.path, f.is_package, digests[f.module]) for f in project.files),
-            project.notes,
-        )
-    )
+def result_key(project: Project, digests: Mapping[str, str], linking: str) -> str:
+    """A digest of everything a run's violations depend on: what linking does (``linking``,
+    the :func:`graph_key`: code, config, files), every file's facts, discovery's notes."""
+    return cache_mod.digest((linking, tuple(digests[f.module] for f in project.files), project.notes))
 
 
 @dataclass
@@ -283,6 +275,7 @@ class Prepared:
     project: Project
     table: cache_mod.FactsTable
     key: str  # the result key; "" without the cache
+    linking: str  # the graph key (graph_key); "" without the cache
     directory: Path  # the cache directory
     results: Optional[cache_mod.ResultCache]
     note: Optional[str]  # why the cache could not be written
@@ -315,8 +308,9 @@ def prepare(
             facts_cache.save((f.path for f in project.files), listings.seen if listings else None)
         except OSError as exc:
             note = _cache_note(directory, exc)
-    key = result_key(config, project, table.digests) if results is not None else ""
-    return Prepared(config, project, table, key, directory, results, note, started)
+    linking = graph_key(config, project) if results is not None else ""
+    key = result_key(project, table.digests, linking) if results is not None else ""
+    return Prepared(config, project, table, key, linking, directory, results, note, started)
 
 
 def complete(prepared: Prepared) -> Result:
@@ -336,15 +330,14 @@ def complete(prepared: Prepared) -> Result:
     graphs = previous = None
     if results is not None:
         graphs = cache_mod.GraphCache(prepared.directory, config.path)
-        linking = graph_key(config, project)
-        previous = graphs.load(linking, project.files)
+        previous = graphs.load(prepared.linking, project.files)
     graph, violations, notes, hidden = evaluate(config, project, table.lazy(), digests=table.digests,
                                                 previous=previous)
     if results is not None and note is None:
         try:
             results.save(key, violations, notes, graph.number_of_edges(), hidden)
             if graphs is not None and graph.parts is not None and (previous is None or graph.relinked):
-                graphs.save(linking, graph.parts, project.files)
+                graphs.save(prepared.linking, graph.parts, project.files)
         except OSError as exc:
             note = _cache_note(prepared.directory, exc)
     return Result(
