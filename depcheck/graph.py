@@ -15,7 +15,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Iterator, Mapping, Optional
 
 from depcheck.config import EventSettings
 from depcheck.model import (
@@ -41,7 +41,18 @@ if TYPE_CHECKING:
 POLICY_CLAIMS = {"publisher": PUBLISH, "consumer": CONSUME}
 
 Adjacency = Mapping[str, Mapping[str, tuple[Evidence, ...]]]
-Keep = Callable[[Evidence], bool]
+
+
+@dataclass(frozen=True)
+class Keep:
+    """What a rule's view leaves out: the evidence ``evidence`` rejects. Evidence lies in its
+    source module's row, so only the rows of ``sources`` can lose any; the others are shared
+    with the unfiltered view as they are (a cached row is not even decoded). Two Keeps with the
+    same ``key`` reject the same evidence, so they share one view."""
+
+    evidence: Callable[[Evidence], bool]
+    sources: frozenset[str]
+    key: Hashable
 
 
 @dataclass(frozen=True)
@@ -184,7 +195,9 @@ class DependencyGraph:
     relinked: tuple[str, ...] = field(default=(), repr=False, compare=False)
     _nx: Any = field(default=None, init=False, repr=False, compare=False)
     _full: Any = field(default=None, init=False, repr=False, compare=False)
-    _whole: Any = field(default=None, init=False, repr=False, compare=False)
+    _views: dict[tuple[Hashable, str], GraphView] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def modules(self) -> list[str]:
@@ -208,40 +221,57 @@ class DependencyGraph:
     def evidence(self, source: str, target: str) -> tuple[Evidence, ...]:
         return self.edges[source, target]
 
-    def adjacency(self, keep: Optional[Keep] = None) -> dict[str, dict[str, tuple[Evidence, ...]]]:
+    def adjacency(self, keep: Optional[Keep] = None) -> dict[str, Mapping[str, tuple[Evidence, ...]]]:
         """Successors with their evidence, dropping the evidence ``keep`` rejects.
 
         An edge none of whose evidence is kept disappears: that is how
         suppressions and exceptions take a dependency out of a rule's view
         before paths are searched.
         """
-        if keep is None and self._full is not None:
-            return self._full  # rules only read their view: one unfiltered copy serves all
-        if keep is None and isinstance(self.edges, EdgeMap):
-            # The rows as they are: evidence the rules do not read is never decoded.
-            rows = self.edges.rows
-            self._full = {m: rows.get(m) or {} for m in self.files}  # type: ignore[misc]
-            return self._full  # type: ignore[return-value]
-        result: dict[str, dict[str, tuple[Evidence, ...]]] = {m: {} for m in self.files}
-        for (source, target), evidence in self.edges.items():
-            kept = evidence if keep is None else tuple(e for e in evidence if keep(e))
-            if kept:
-                result[source][target] = kept
+        if self._full is None:
+            if isinstance(self.edges, EdgeMap):
+                # The rows as they are: evidence the rules do not read is never decoded.
+                rows = self.edges.rows
+                self._full = {m: rows.get(m) or {} for m in self.files}
+            else:
+                full: dict[str, dict[str, tuple[Evidence, ...]]] = {m: {} for m in self.files}
+                for (source, target), evidence in self.edges.items():
+                    if evidence:
+                        full[source][target] = evidence
+                self._full = full
         if keep is None:
-            self._full = result
+            return self._full  # rules only read their view: one unfiltered copy serves all
+        result = dict(self._full)
+        accept = keep.evidence
+        for module in keep.sources:
+            row = result.get(module)
+            if row:
+                result[module] = {
+                    target: kept for target, evidence in row.items()
+                    if (kept := tuple(e for e in evidence if accept(e)))
+                }
         return result
 
     def external_evidence(self, keep: Optional[Keep] = None) -> Mapping[str, tuple[Evidence, ...]]:
         if keep is None:
             return self.external
-        return {m: kept for m, ev in self.external.items() if (kept := tuple(e for e in ev if keep(e)))}
+        result = dict(self.external)
+        for module in keep.sources:
+            evidence = result.pop(module, ())
+            kept = tuple(e for e in evidence if keep.evidence(e))
+            if kept:
+                result[module] = kept
+        return result
 
     def view(self, keep: Optional[Keep] = None, within: str = "") -> GraphView:
         """The graph as a rule sees it: without the evidence ``keep`` rejects and, with ``within``,
-        only the modules inside that package and the edges between them."""
-        if keep is None and not within and self._whole is not None:
-            return self._whole  # rules only read their view: one unfiltered view serves all
-        adjacency = self.adjacency(keep)
+        only the modules inside that package and the edges between them. Rules only read their
+        view, so one view serves every rule that leaves out the same evidence."""
+        key = (None if keep is None else keep.key, within)
+        found = self._views.get(key)
+        if found is not None:
+            return found
+        adjacency: Adjacency = self.adjacency(keep)
         if within:
             prefix = within + "."
             adjacency = {
@@ -249,14 +279,12 @@ class DependencyGraph:
                 for m, targets in adjacency.items()
                 if m.startswith(prefix)
             }
-        view = GraphView(
+        view = self._views[key] = GraphView(
             tuple(self.modules), adjacency, self.external_evidence(keep), self.events,
             self.ignored_event_sites(keep),
             tuple((self.files[m].path, failure) for m, failure in sorted(self.parse_failures.items())),
             {m: f.path for m, f in self.files.items()},
         )
-        if keep is None and not within:
-            self._whole = view
         return view
 
     def ignored_event_sites(self, keep: Optional[Keep] = None) -> frozenset[Evidence]:
@@ -264,7 +292,8 @@ class DependencyGraph:
         if keep is None:
             return frozenset()
         return frozenset(
-            e for event in self.events for e in (*event.publishers, *event.consumers) if not keep(e)
+            e for event in self.events for e in (*event.publishers, *event.consumers)
+            if e.source in keep.sources and not keep.evidence(e)
         )
 
 

@@ -54,6 +54,10 @@ class AcceptedDependency:
             return matches_expression(source, self.source) and matches_expression(target, self.target)
         return matches(source, self.source) and matches(target, self.target)
 
+    def covers_source(self, source: str) -> bool:
+        """Whether some dependency of ``source`` may be covered."""
+        return matches_expression(source, self.source) if self.exact else matches(source, self.source)
+
 
 def matches_expression(module: str, pattern: str) -> bool:
     """import-linter's module expressions: the exact module, ``*`` one name, ``**`` one or more."""

@@ -11,7 +11,7 @@ surface.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Optional
+from typing import Any, Hashable, Optional
 
 from depcheck.config import AcceptedDependency
 from depcheck.graph import DependencyGraph, Keep
@@ -40,6 +40,7 @@ class Ignores:
             else:
                 self._by_source.setdefault(exception.source, []).append((order, exception))
         self._candidates: dict[str, list[AcceptedDependency]] = {}
+        self._keeps: dict[Hashable, Keep] = {}
 
     @classmethod
     def collect(
@@ -102,15 +103,37 @@ class Ignores:
         candidates = self._candidates[source] = [exception for _, exception in found]
         return candidates
 
-    def keep(self, rule: str) -> Optional[Keep]:
-        """The predicate a rule's view is filtered with, or None when nothing is ignored."""
-        if not self:
+    def keep(self, rule: str, files: Mapping[str, SourceFile]) -> Optional[Keep]:
+        """What ``rule``'s view of a graph of ``files`` (module -> file) leaves out, or None when
+        nothing the rule judges is ignored. Rules that the same ignores apply to share one Keep."""
+        exceptions = tuple(e for e in self.exceptions if not e.rules or rule in e.rules)
+        comments = frozenset(
+            where for where, comment in self.comments.items() if not comment.rules or rule in comment.rules
+        )
+        if not exceptions and not comments:
             return None
+        key = (exceptions, comments)
+        found = self._keeps.get(key)
+        if found is not None:
+            return found
+        # A site lies in its source module's file (a declared event's in the config, which holds
+        # no comments), and an exception covers only the sources it names: the modules whose
+        # rows can lose evidence.
+        commented = {path for path, _ in comments}
+        applies = set(exceptions)
+        sources = frozenset(
+            module for module, source in files.items()
+            if source.path in commented or any(
+                exception in applies and exception.covers_source(module)
+                for exception in self._candidates_for(module)
+            )
+        )
 
         def keep(evidence: Evidence) -> bool:
             return self._comment_for(evidence, rule) is None and self._exception_for(evidence, rule) is None
 
-        return keep
+        found = self._keeps[key] = Keep(keep, sources, key)
+        return found
 
     def unused(self, unfiltered: Mapping[str, list[Violation]], config_file: str) -> list[Violation]:
         """Warnings for the ignores that hide nothing ``unfiltered`` (rule -> violations) reports."""
@@ -169,6 +192,6 @@ def run_filtered(
     is ignored, what the rule reports with nothing taken out (which tells which ignores are used).
 
     The one way a rule is run, by ``depcheck check`` and by contracts alike."""
-    findings = rule.run(graph.view(ignores.keep(rule.id), within), settings)
+    findings = rule.run(graph.view(ignores.keep(rule.id, graph.files), within), settings)
     unfiltered = rule.run(graph.view(None, within), settings).violations if ignores else []
     return findings, unfiltered
