@@ -594,12 +594,13 @@ def _evidence(path: str, module: str, target: Any, row: Any) -> Evidence:
 
 def encode_links(source: SourceFile, links: ModuleLinks) -> list:
     """One module's links as [header, evidence rows as JSON text]: the header (digest, flags,
-    parse failure, modules consulted, targets, external evidence) is read on load, the rows
+    parse failure, lookups consulted, targets, external evidence) is read on load, the rows
     when a rule reads that module's evidence. Every evidence is the module's own (file and
     source): ``graph._link_module`` makes it so, and a load takes them from the module."""
     flags = sum(bit for name, bit in _FLAGS if getattr(links, name))
     error = None if links.error is None else [links.error.line, links.error.column, links.error.message]
-    header = [links.digest, flags, error, list(links.consulted), list(links.edges),
+    header = [links.digest, flags, error, [part for lookup in links.consulted for part in lookup],
+              list(links.edges),
               [[e.target, _row(e)] for e in links.external]]
     rows = ",".join(f"[{','.join(map(_row_text, evidence))}]" for evidence in links.edges.values())
     return [header, f"[{rows}]".encode()]
@@ -619,6 +620,8 @@ def decode_links(source: SourceFile, plain: Any) -> ModuleLinks:
     for names in (consulted, targets):  # lists of str, checked in C
         if type(names) is not list or names and set(map(type, names)) != _STR:
             raise CacheError("a module's links have the wrong shape")
+    if len(consulted) % 3:  # (module, name, alias seen), flattened
+        raise CacheError("a module's links have the wrong shape")
     failure = None
     if error is not None:
         if type(error) is not list or [type(v) for v in error] != [int, int, str]:
@@ -643,7 +646,7 @@ def decode_links(source: SourceFile, plain: Any) -> ModuleLinks:
             return None
 
     return ModuleLinks(
-        digest_, LazyEdges(names, decode), tuple(outside), tuple(consulted), failure,
+        digest_, LazyEdges(names, decode), tuple(outside), tuple(zip(*[iter(consulted)] * 3)), failure,
         bool(flags & 1), bool(flags & 2), bool(flags & 4),  # _FLAGS
     )
 

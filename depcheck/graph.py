@@ -30,6 +30,7 @@ from depcheck.model import (
     ModuleLinks,
     ParseFailure,
     SourceFile,
+    alias_seen,
     matches,
 )
 from depcheck.patterns import CONSUME, DEFINE, EXTERNAL_REEXPORTS, PUBLISH, EventPattern
@@ -353,7 +354,7 @@ def build_graph(
             with_events = {m: facts[m] for m, links in linked.items() if links.events}
             linker = EventLinker(by_module, with_events, resolver, events, components, aliases_of=facts)
             catalog = linker.link(config_file)
-            event_consulted = frozenset(linker.consulted)
+            event_consulted = frozenset(module for module, _, _ in linker.consulted)
     return _assemble(by_module, linked, catalog, GraphParts(linked, catalog, event_consulted),
                      tuple(plan.relink))
 
@@ -382,8 +383,14 @@ class _Plan:
         if any(previous.modules[m].apps or (facts.get(m) or _NO_FACTS).apps for m in changed):
             return cls(every, [], set(every), None)
         relink = set(changed)
+        # A module that looked names up in a changed module's aliases is linked again only when
+        # one of those names is not what it was.
+        aliases = _Aliases(facts)
         for module, links in previous.modules.items():
-            if module not in relink and any(c in changed for c in links.consulted):
+            if module not in relink and any(
+                consulted in changed and alias_seen(aliases.get(consulted).get(name)) != seen
+                for consulted, name, seen in links.consulted
+            ):
                 relink.add(module)
         reused = [m for m in every if m not in relink]
         return cls([m for m in every if m in relink], reused, changed, previous)
@@ -426,7 +433,7 @@ def _link_module(
                 external.add(evidence)
             else:
                 internal.setdefault(resolved.target, set()).add(evidence)
-    consulted: tuple[str, ...] = ()
+    consulted: tuple[tuple[str, str, str], ...] = ()
     if file_facts.uses:
         found, seen = uses.link_module(name, file_facts)
         for evidence, is_external in found:
@@ -434,7 +441,7 @@ def _link_module(
                 external.add(evidence)
             else:
                 internal.setdefault(evidence.target, set()).add(evidence)
-        consulted = tuple(sorted(seen - {name}))
+        consulted = tuple(sorted(lookup for lookup in seen if lookup[0] != name))
     return ModuleLinks(
         digest=digest,
         edges={target: tuple(sorted(internal[target])) for target in sorted(internal)},
@@ -572,7 +579,8 @@ class Names:
         # modules decodes few facts.
         self.aliases = _Aliases(facts if aliases_of is None else aliases_of)
         self._canonical: dict[str, tuple[str, bool, tuple[str, ...]]] = {}
-        self.consulted: set[str] = set()  # modules whose aliases were read, since last cleared
+        # (module, name, alias_seen) of every lookup in a module's aliases, since last cleared
+        self.consulted: set[tuple[str, str, str]] = set()
 
     def module_prefix(self, name: str) -> Optional[str]:
         """The longest analysed module that ``name`` is strictly inside."""
@@ -582,21 +590,21 @@ class Names:
         """Follow re-exports, aliases and topic constants to the name's definition."""
         known = self._canonical.get(name)
         if known is None:
-            read: list[str] = []
+            read: list[tuple[str, str, str]] = []
             found, topic = self._follow(name, read)
             known = self._canonical[name] = (found, topic, tuple(read))
         self.consulted.update(known[2])
         return known[0], known[1]
 
-    def _follow(self, name: str, read: list[str]) -> tuple[str, bool]:
+    def _follow(self, name: str, read: list[tuple[str, str, str]]) -> tuple[str, bool]:
         seen = {name}
         for _ in range(50):
             module = self.module_prefix(name)
             if module is None:
                 break
-            read.append(module)
             first, _, tail = name[len(module) + 1:].partition(".")
             alias = self.aliases.get(module).get(first)
+            read.append((module, first, alias_seen(alias)))
             if alias is None:
                 break
             if alias.topic:
@@ -656,9 +664,11 @@ class UseLinker(Names):
         models = f"{package}.models"
         return self.target(models if self.resolver.nearest(models) == models else package)
 
-    def link_module(self, module: str, file_facts: FileFacts) -> tuple[list[tuple[Evidence, bool]], set[str]]:
-        """One module's uses as (evidence, whether external), and the modules whose aliases
-        resolving them read."""
+    def link_module(
+        self, module: str, file_facts: FileFacts,
+    ) -> tuple[list[tuple[Evidence, bool]], set[tuple[str, str, str]]]:
+        """One module's uses as (evidence, whether external), and the lookups in other modules'
+        aliases that resolving them made (``Names.consulted``)."""
         source = self.files[module]
         self.consulted = set()
         found: list[tuple[Evidence, bool]] = []

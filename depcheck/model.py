@@ -139,6 +139,14 @@ class Alias:
     own: bool = False  # ``target`` is another name of this same module
 
 
+def alias_seen(alias: Optional[Alias]) -> str:
+    """What a lookup of a name in a module's aliases found, as one string ("" = no alias):
+    equal strings, equal aliases."""
+    if alias is None:
+        return ""
+    return f"{alias.level}{'t' if alias.topic else ''}{'o' if alias.own else ''}:{alias.target}"
+
+
 @dataclass(frozen=True, order=True)
 class EventSite:
     """One publish, consume or define site, or an inline declaration, in one file.
@@ -417,9 +425,10 @@ class ModuleLinks:
     # target -> its evidence, in target order; from the cache, a LazyEdges
     edges: Mapping[str, tuple[Evidence, ...]] = field(default_factory=dict)
     external: tuple[Evidence, ...] = ()
-    # Other modules whose aliases (re-exports) resolving its uses read: a change to one of them
-    # may move where its uses land.
-    consulted: tuple[str, ...] = ()
+    # The names resolving its uses looked up in other modules' aliases (re-exports), each as
+    # (module, name, what it was there: ``alias_seen``): only a change to one of those moves
+    # where its uses land.
+    consulted: tuple[tuple[str, str, str], ...] = ()
     error: Optional[ParseFailure] = None
     # Whether its facts hold these, so a run can tell without decoding them.
     suppressions: bool = False

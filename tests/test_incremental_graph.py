@@ -204,6 +204,12 @@ def test_an_alias_change_relinks_the_modules_that_resolved_through_it(tmp_path):
     assert same(second, scratch)
     assert ("app.a.top", "app.b.impl") in second.edges and ("app.a.top", "app.b.api") not in second.edges
     assert set(second.relinked) == {"app.b", "app.a.top"}  # the re-exporter and who used it
+    # A new import binds a name in app.b that app.a.top never looked up there: only app.b is
+    # linked again.
+    (root / "app/b/__init__.py").write_text("from .impl import create\nimport app.c.low\n", encoding="utf-8")
+    third, scratch = graph_of(root, second.parts)
+    assert same(third, scratch)
+    assert third.relinked == ("app.b",)
 
 
 def test_a_body_edit_elsewhere_relinks_only_that_module_and_reads_only_its_facts(tmp_path):
