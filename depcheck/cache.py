@@ -476,7 +476,7 @@ class FactsCache:
         prepare(self.directory)
         index = {chash: (fdigest, len(plain), last) for chash, (fdigest, plain, last) in contents.items()}
         _write_blob(self.directory, self.name, (self.key, generation, files, index, listings),
-                    b"".join(plain for _, plain, _ in contents.values()))
+                    [plain for _, plain, _ in contents.values()])
         _remove_stale(self.directory)
 
 
@@ -724,7 +724,7 @@ class GraphCache:
         headers = {module: [*header, len(rows)] for module, (header, rows) in texts.items()}
         _write_blob(self.directory, self.name, (key, self.catalog_codec[0](parts.catalog),
                                                 sorted(parts.event_consulted), headers),
-                    b"".join(rows for _, rows in texts.values()))
+                    [rows for _, rows in texts.values()])
 
 
 def _begins_with_key(path: Path, key: str) -> bool:
