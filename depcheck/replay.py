@@ -207,12 +207,22 @@ def template(
 
     first, second = (str(int(probe)) for probe in _PROBES)
 
+    decimals = re.compile(r"(?:\.\d+)?")
+
     def split(text: str, prefix: str) -> tuple[list[str], list[str]]:
+        # The probe's whole part, not inside another number, and its decimals. Found with
+        # str.find: a regex search with a lookbehind took 0.5 s on a 24 MB report.
         pieces, numbers, last = [], [], 0
-        for match in re.finditer(rf"(?<![\d.]){prefix}(?:\.\d+)?", text):
-            pieces.append(text[last:match.start()])
-            numbers.append(match.group())
-            last = match.end()
+        at = text.find(prefix)
+        while at >= 0:
+            end = at + len(prefix)
+            before = text[at - 1] if at else ""
+            if not (before.isdecimal() or before == "."):  # what \d matches
+                end = decimals.match(text, end).end()  # type: ignore[union-attr]  # always matches
+                pieces.append(text[last:at])
+                numbers.append(text[at:end])
+                last = end
+            at = text.find(prefix, end)
         pieces.append(text[last:])
         return pieces, numbers
 

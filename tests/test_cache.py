@@ -643,6 +643,26 @@ def test_start_up_is_lean_for_every_config_shape(tmp_path):
 
 # --------------------------------------------------------------------------- the warm fast lane (replay.py)
 
+@pytest.mark.parametrize("shape", [
+    "took {s:.2f}s",
+    "{s!r} | 17391846.5 | 3.7391846 | {s:.0f}",
+    "{s:.3f} | ٣7391846 | .7391846 | {s:.1f}",
+])
+def test_a_report_template_finds_exactly_the_elapsed_time_slots(shape):
+    """The probe's digits inside another number (after a digit or a dot) are not a slot."""
+    from depcheck import replay
+
+    def render(seconds: float) -> str:
+        return (shape.format(s=seconds) + "\n") * 3
+
+    template = replay.template(render, render, 1)
+    assert template is not None
+    for seconds in (0.25, 12.5, 1.0):
+        assert template.fill(seconds) == render(seconds)
+    # Text that reads as the elapsed time but is not: no template, so no replay.
+    assert replay.template(lambda s: render(s) + " x7391846", render, 1) is None
+
+
 REPLAY_CONFIGS = [
     CONFIG,
     CONFIG + "uses = true\n",
