@@ -21,7 +21,10 @@ USE_KINDS = ("call", "use")
 Paint = Callable[[str, str], str]
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# C0 and C1 controls (U+009B is an 8-bit escape sequence to some terminals), the Unicode line
+# and paragraph separators, and the bidirectional overrides and isolates, which reorder what a
+# reader sees of a line ("Trojan Source").
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:
