@@ -604,8 +604,6 @@ def _remember(args: argparse.Namespace, config: Config, prepared: Prepared, repo
     files.extend(sources)
     files.extend(prepared.project.directories)
     entries = replay.observe(files, checked, args.started_ns)
-    if entries is None:
-        return
     table = prepared.table.digests
     digests = {path: table[f.module] for path, f in zip(sources, prepared.project.files)}
     try:

@@ -330,11 +330,13 @@ def _holds(path: str, kind: str, expected: Any) -> bool:
     return False
 
 
-def observe(stats: list[str], checked: list[tuple[str, str, bool]], since_ns: int) -> Optional[list]:
-    """The manifest entries of these paths, or None when one of them is racy.
+def observe(stats: list[str], checked: list[tuple[str, str, bool]], since_ns: int) -> list:
+    """The manifest entries of these paths.
 
     ``stats``: paths vouched for by their stat now (missing ones by their absence), trusted
-    only if unchanged since a moment before ``since_ns``, the run's start; ``checked``: (path,
+    only if unchanged since a moment before ``since_ns``, the run's start; a racy one (changed
+    since) is "unsure": the next run counts it as changed, so a source file is parsed again
+    and the report is replayed only if its facts are what this run saw. ``checked``: (path,
     kind, answer) of existence checks, answered before the run looked (so a change during the
     run shows at the next one).
     """
@@ -346,7 +348,8 @@ def observe(stats: list[str], checked: list[tuple[str, str, bool]], since_ns: in
             entries.append([path, "stat", None])
             continue
         if store.racy(found, since_ns):
-            return None
+            entries.append([path, "unsure", None])  # _holds never holds it
+            continue
         entries.append([path, "stat", list(found)])
     entries.extend([path, kind, answer] for path, kind, answer in checked)
     return entries
@@ -375,8 +378,6 @@ class Found:
     def refresh(self, since_ns: int) -> None:
         """Vouch for the changed files' new stats (their facts were found unchanged), unless racy."""
         fresh = observe(self.changed, [], since_ns)
-        if fresh is None:
-            return
         by_path = {entry[0]: entry for entry in fresh}
         entries = [by_path.get(entry[0], entry) for entry in self.entries]
         try:

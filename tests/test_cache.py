@@ -291,8 +291,10 @@ def test_the_cache_dir_ignores_itself_and_no_cache_writes_nothing(tmp_path):
     assert (root / cache.DEFAULT_DIR / ".gitignore").read_text().splitlines()[-1] == "*"
     elsewhere = tmp_path / "elsewhere"
     run_json(root, "--cache-dir", str(elsewhere))
-    # The report for replay too; the manifest only once nothing read is racy (a moment later).
-    assert [p.name.split("-")[0] for p in sorted(elsewhere.glob("*.bin"))] == ["facts", "graph", "report", "result"]
+    # The report and the manifest for replay too.
+    assert [p.name.split("-")[0] for p in sorted(elsewhere.glob("*.bin"))] == [
+        "facts", "graph", "replay", "report", "result",
+    ]
 
 
 # --------------------------------------------------------------------------- discovery listings
@@ -923,21 +925,44 @@ def test_a_report_holding_control_sequences_is_not_replayed(tmp_path, replays, m
         assert replays["long"] == before + 1
 
 
-def test_a_racy_file_is_not_vouched_for(tmp_path, monkeypatch):
-    """A file changed just before (or during) a run could change again within its timestamp tick
-    without its stat changing: such a run records no manifest."""
-    root = write_project(tmp_path, FILES)
-    cli(root, "check", "--format", "json")  # every file was written a moment ago
-    assert not list((root / cache.DEFAULT_DIR).glob("replay-*.bin"))
+def manifest_kinds(root: Path) -> dict[str, str]:
+    """Each path of the recorded manifest (relative to ``root``) -> how it is vouched for."""
     from depcheck import store
 
-    monkeypatch.setattr(store, "RACY_NS", 0)
+    manifest = store.read(next((root / cache.DEFAULT_DIR).glob("replay-*.bin")))
+    return {os.path.relpath(path, root): kind for path, kind, _ in manifest[1]}
+
+
+def test_a_racy_file_is_not_vouched_for_by_its_stat(tmp_path, replays, monkeypatch):
+    """A file changed just before (or during) a run could change again within its timestamp tick
+    without its stat changing: the manifest holds it as unsure, so the next run parses it again
+    and replays only if its facts are the same; anything else racy means the long way."""
+    from depcheck import store
+
+    root = write_project(tmp_path, FILES)
+    expected = cli(root, "check", "--format", "json", "--no-cache")
     old = time.time() - 60
-    for path in root.rglob("*.py"):
-        os.utime(path, (old, old))  # ctime is still now: racy by ctime alone
+    for path in root.rglob("*"):
+        os.utime(path, (old, old))
+    monkeypatch.setattr(store, "RACY_NS", 3_000_000_000)  # ctimes are now: racy by ctime alone
+    long = replays["long"]
+    assert cli(root, "check", "--format", "json") == expected and replays["long"] == long + 1
+    kinds = manifest_kinds(root)
+    assert kinds["app/low/other.py"] == kinds["pyproject.toml"] == "unsure"
+    # The config is unsure too: the long way, which (nothing racy now) vouches by stat.
+    monkeypatch.setattr(store, "RACY_NS", 0)
+    assert cli(root, "check", "--format", "json") == expected and replays["long"] == long + 2
+    assert "unsure" not in manifest_kinds(root).values()
+    # Only a source file racy: it is parsed again, its facts are the same, the report replayed.
+    other = root / "app/low/other.py"
+    other.write_text(other.read_text() + "\n# a comment\n")
     monkeypatch.setattr(store, "RACY_NS", 3_000_000_000)
-    cli(root, "check", "--format", "json")
-    assert not list((root / cache.DEFAULT_DIR).glob("replay-*.bin"))
+    for _ in range(2):
+        assert cli(root, "check", "--format", "json") == expected and replays["long"] == long + 2
+        assert manifest_kinds(root)["app/low/other.py"] == "unsure"
+    # An unsure file whose facts did change is no replay.
+    other.write_text("import app.high\n")
+    assert cli(root, "check", "--format", "json") != expected and replays["long"] == long + 3
 
 
 def test_a_rewrite_that_restores_size_and_mtime_is_seen_by_its_ctime(tmp_path, replays):
