@@ -578,7 +578,7 @@ class Names:
         # ``facts``), read module by module as names reach them, so a build that links few
         # modules decodes few facts.
         self.aliases = _Aliases(facts if aliases_of is None else aliases_of)
-        self._canonical: dict[str, tuple[str, bool, tuple[str, ...]]] = {}
+        self._canonical: dict[str, tuple[str, bool, tuple[tuple[str, str, str], ...]]] = {}
         # (module, name, alias_seen) of every lookup in a module's aliases, since last cleared
         self.consulted: set[tuple[str, str, str]] = set()
 
