@@ -62,6 +62,16 @@ def test_crlf_mixed_endings_and_tabs():
     assert [(i.module, i.line) for i in facts.imports] == [("os", 1), ("sys", 2), ("json", 4)]
 
 
+@pytest.mark.parametrize("odd", ["\u2028", "\x0c", "\x1c", "\x85", "\x0b"])
+def test_a_character_str_splitlines_breaks_at_does_not_shift_the_text_of_later_lines(odd):
+    """Python ends lines only at \\n, \\r\\n and \\r; a comment holding another break leaves
+    every later statement's text where its line number says."""
+    facts = extract(f"# before{odd}after\nimport os\nimport sys  # x{odd}y\nimport json\n".encode())
+    assert [(i.line, i.text) for i in facts.imports] == [
+        (2, "import os"), (3, f"import sys  # x{odd}y"), (4, "import json"),
+    ]
+
+
 def test_empty_and_comment_only_files():
     assert extract(b"").imports == () and extract(b"").error is None
     assert extract(b"# just a comment").error is None
