@@ -876,9 +876,7 @@ def load_facts(
     plain: dict[str, Any] = {}
     pending: list[tuple[SourceFile, Optional[Stat]]] = []
     root = project.root
-    inside = os.path.join(root, "")
-    for source in project.files:
-        full = inside + source.path  # os.path.join's result, at a tenth of its cost over 20k files
+    for source, full in zip(project.files, project.paths):
         try:
             stat: Optional[Stat] = stat_key(os.stat(full))
         except OSError:

@@ -599,13 +599,12 @@ def _remember(args: argparse.Namespace, config: Config, prepared: Prepared, repo
     files = [str(config.path)]
     if not args.no_baseline:
         files.append(str(_baseline_path(config, args.baseline).resolve()))
-    root = os.path.join(prepared.project.root, "")  # os.path.join(root, path) for each file, at once
-    sources = [root + f.path for f in prepared.project.files]
-    files.extend(sources)
-    files.extend(prepared.project.directories)
+    project = prepared.project
+    files.extend(project.paths)
+    files.extend(project.directories)
     entries = replay.observe(files, checked, args.started_ns)
     table = prepared.table.digests
-    digests = {path: table[f.module] for path, f in zip(sources, prepared.project.files)}
+    digests = {path: table[f.module] for path, f in zip(project.paths, project.files)}
     try:
         replay.remember(place[1], place[0], entries, report_key, digests)
     except OSError:

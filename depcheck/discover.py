@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import time
 from dataclasses import dataclass
@@ -25,6 +26,13 @@ class Project:
     @property
     def modules(self) -> frozenset[str]:
         return frozenset(f.module for f in self.files)
+
+    @functools.cached_property
+    def paths(self) -> tuple[str, ...]:
+        """Each file's ``os.path.join(root, path)``, in ``files``' order: built once, at a tenth
+        of os.path.join's cost (20k files are stat'ed when loading facts and when recorded)."""
+        inside = os.path.join(self.root, "")
+        return tuple(inside + f.path for f in self.files)
 
 
 Entry = tuple[str, bool, bool]  # (name, is a directory, is a symlink)

@@ -898,7 +898,6 @@ class EventLinker(Names):
         return tuple(catalog)
 
 
-
 def makes_edge(evidence: Evidence, event: CatalogEvent) -> bool:
     """Publishing or consuming an event makes an edge to its owner, except from inside the owner."""
     if event.owner is None or not evidence.target:

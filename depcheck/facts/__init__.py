@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ast
 import io
-import re
 import tokenize
 import warnings
 from typing import Optional, Union
@@ -24,7 +23,7 @@ from depcheck.facts.comments import may_hold_comments, read_comments
 from depcheck.facts.events import EventMatcher, find_sites
 from depcheck.facts.imports import read_imports
 from depcheck.facts.instances import receiver_classes
-from depcheck.facts.prefilter import _odd_breaks
+from depcheck.facts.syntax import source_lines
 from depcheck.facts.uses import find_uses
 from depcheck.model import Alias, AppLabel, EventSite, ExtractionSettings, FileFacts, ParseFailure, Use
 
@@ -35,17 +34,6 @@ def decode_source(data: bytes) -> str:
     """Decode like the interpreter would: BOM, PEP 263 cookie, else UTF-8."""
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     return data.decode(encoding)
-
-
-# Where Python ends a line. ``str.splitlines`` also ends one at \v, \f, \x1c-\x1e, \x85 and
-# U+2028/9, which a comment or a string may hold: every later line's text would then be
-# another line's, against ast's line numbers.
-_LINE_ENDS = re.compile("\r\n|\r|\n")
-
-
-def source_lines(text: str) -> list[str]:
-    """``text``'s lines as Python numbers them (the first is ``lines[0]``)."""
-    return _LINE_ENDS.split(text) if _odd_breaks(text) else text.splitlines()
 
 
 def extract(data: bytes, settings: Optional[ExtractionSettings] = None) -> FileFacts:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import bisect
 from typing import Optional
 
 from depcheck.facts.syntax import (
@@ -13,7 +12,9 @@ from depcheck.facts.syntax import (
     TRY_NODES,
     WITH_NODES,
     field_order,
+    holds_line,
     line_text,
+    lone_cr,
 )
 from depcheck.model import ImportFact
 
@@ -47,7 +48,9 @@ def read_imports(
             if kind is ast.Import or kind is ast.ImportFrom:
                 found.extend(_import_facts(node, lines, type_checking, in_function, under_main))
                 nodes.append(node)
-            elif kind in _COMPOUND and import_lines is not None and not _holds_line(node, import_lines):
+            elif kind in _COMPOUND and import_lines is not None and not holds_line(
+                import_lines, node.lineno, getattr(node, "end_lineno", None) or node.lineno
+            ):
                 continue
             elif kind in FUNCTION_NODES:
                 stack.append((node.body, type_checking, True, under_main))
@@ -81,7 +84,7 @@ def _import_lines(text: str) -> Optional[list[int]]:
     Lines are counted by "\n", as the parser does unless a lone "\r" ends a line;
     only ASCII text, where nothing but the keyword itself spells it.
     """
-    if not text.isascii() or "\r" in text and "\r" in text.replace("\r\n", ""):
+    if not text.isascii() or lone_cr(text):
         return None
     found: list[int] = []
     line, last = 1, 0
@@ -93,12 +96,6 @@ def _import_lines(text: str) -> Optional[list[int]]:
             found.append(line)
         at = text.find("import", at + 6)
     return found
-
-
-def _holds_line(node: ast.stmt, lines: list[int]) -> bool:
-    """Whether one of ``lines`` (ascending) is within the statement's lines."""
-    at = bisect.bisect_left(lines, node.lineno)
-    return at < len(lines) and lines[at] <= (getattr(node, "end_lineno", None) or node.lineno)
 
 
 def _is_type_checking(test: ast.expr) -> bool:

@@ -17,19 +17,12 @@ from collections.abc import Collection, Sequence
 from typing import NamedTuple, Optional
 
 from depcheck.facts.instances import class_words
+from depcheck.facts.syntax import holds_line, lone_cr, odd_breaks
 from depcheck.model import Alias, Loader
 from depcheck.patterns import EventPattern
 
-# The hit lines count "\n"; a lone "\r" also ends a line for Python, and then every
-# statement is walked. The use walk has always also walked everything when
-# ``str.splitlines`` ends lines where Python does not (form feed, ...).
-_ODD_BREAKS = re.compile("\r(?!\n)|[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
-
-
-def _odd_breaks(text: str) -> bool:
-    if text.isascii():  # the same test, a few times faster
-        return any(c in text for c in "\v\f\x1c\x1d\x1e") or "\r" in text and "\r" in text.replace("\r\n", "")
-    return _ODD_BREAKS.search(text) is not None
+# The hit lines count "\n": where that numbers lines otherwise than Python (``lone_cr``,
+# ``odd_breaks``), every statement is walked.
 
 
 class Statements:
@@ -42,18 +35,13 @@ class Statements:
 
     def saves_in(self, start: int, end: int) -> bool:
         """Whether lines ``start``..``end`` may save a pattern's method in a name."""
-        if self.saved_lines is None:
-            return True
-        index = bisect.bisect_left(self.saved_lines, start)
-        return index < len(self.saved_lines) and self.saved_lines[index] <= end
+        return self.saved_lines is None or holds_line(self.saved_lines, start, end)
 
     def admits(self, node: ast.stmt) -> bool:
         if self.hit_lines is None:
             return True
         start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
-        end = getattr(node, "end_lineno", None) or start
-        index = bisect.bisect_left(self.hit_lines, start)
-        return index < len(self.hit_lines) and self.hit_lines[index] <= end
+        return holds_line(self.hit_lines, start, getattr(node, "end_lineno", None) or start)
 
 
 EVERY = Statements(None)
@@ -100,7 +88,7 @@ def site_statements(
     if not any(word in text for word in words):
         return None
     # A glob's name can be anywhere.
-    if not all(p.exact_word for p in patterns) or "\r" in text and "\r" in text.replace("\r\n", ""):
+    if not all(p.exact_word for p in patterns) or lone_cr(text):
         return EVERY
     # Module-level aliases of a pattern's name (``from bus import publish as p``) are its names too,
     # and so are names a method is saved in (``send = sig.send``, on a line the words hit).
@@ -142,7 +130,7 @@ def use_statements(
     named = [name for name in set(names) - words if name in text]
     if not present and not named:
         return None
-    if _odd_breaks(text):
+    if odd_breaks(text):
         return EVERY
     lines = hit_lines(text, present, whole_words=False) if present else []
     if named:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+import bisect
 import dataclasses
 import operator
+import re
 from typing import Any, Callable, Optional
 
 FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -40,6 +42,36 @@ def field_order(cls: type) -> Callable[[Any], tuple]:
     Python-level ``__lt__`` call per comparison.
     """
     return operator.attrgetter(*(f.name for f in dataclasses.fields(cls) if f.compare))
+
+
+# Python ends a line at "\n", "\r\n" and a lone "\r"; ``str.splitlines`` also at these.
+_LINE_ENDS = re.compile("\r\n|\r|\n")
+_ODD_BREAKS = re.compile("\r(?!\n)|[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+def lone_cr(text: str) -> bool:
+    """Whether a "\r" not followed by "\n" ends a line: counting "\n" then miscounts lines."""
+    return "\r" in text and "\r" in text.replace("\r\n", "")
+
+
+def odd_breaks(text: str) -> bool:
+    """Whether counting "\n", or ``str.splitlines``, numbers ``text``'s lines otherwise than Python."""
+    if text.isascii():  # the same test, a few times faster
+        return any(c in text for c in "\v\f\x1c\x1d\x1e") or lone_cr(text)
+    return _ODD_BREAKS.search(text) is not None
+
+
+def source_lines(text: str) -> list[str]:
+    """``text``'s lines as Python numbers them (the first is ``lines[0]``): a form feed or a
+    U+2028 in a comment must not shift every later line's text against ast's line numbers."""
+    return _LINE_ENDS.split(text) if odd_breaks(text) else text.splitlines()
+
+
+def holds_line(lines: list[int], start: int, end: int) -> bool:
+    """Whether one of ``lines`` (ascending) is within ``start``..``end``. (The walks' hot loops
+    inline it.)"""
+    at = bisect.bisect_left(lines, start)
+    return at < len(lines) and lines[at] <= end
 
 
 def line_text(lines: list[str], line: int) -> str:
