@@ -792,6 +792,9 @@ class FactsTable:
     decoded: dict[str, FileFacts]
     parsed: list[str]  # modules whose files were parsed in this run (not from the cache)
     reparse: Callable[[str], FileFacts]  # module -> facts parsed afresh
+    # Absolute path -> its stat key (None: could not stat), taken before the file was read:
+    # what the fast lane's manifest vouches for (replay.observe), without a second stat.
+    stats: dict[str, Optional[Stat]] = dataclasses.field(default_factory=dict)
 
     def facts(self) -> dict[str, FileFacts]:
         for module in list(self.plain):
@@ -875,12 +878,14 @@ def load_facts(
     digests: dict[str, str] = {}
     plain: dict[str, Any] = {}
     pending: list[tuple[SourceFile, Optional[Stat]]] = []
+    stats: dict[str, Optional[Stat]] = {}
     root = project.root
     for source, full in zip(project.files, project.paths):
         try:
             stat: Optional[Stat] = stat_key(os.stat(full))
         except OSError:
             stat = None
+        stats[full] = stat
         if facts_cache is not None and stat is not None:
             chash = facts_cache.lookup_stat(source.path, stat)
             known = facts_cache.lookup_content(chash) if chash is not None else None
@@ -922,4 +927,4 @@ def load_facts(
     def reparse(module: str) -> FileFacts:
         return decode_facts(_extract_one((os.path.join(root, by_module[module].path), settings))[2])
 
-    return FactsTable(digests, plain, {}, [source.module for source, _ in to_parse], reparse)
+    return FactsTable(digests, plain, {}, [source.module for source, _ in to_parse], reparse, stats)

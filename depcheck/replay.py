@@ -330,21 +330,30 @@ def _holds(path: str, kind: str, expected: Any) -> bool:
     return False
 
 
-def observe(stats: list[str], checked: list[tuple[str, str, bool]], since_ns: int) -> list:
+def observe(stats: list[str], checked: list[tuple[str, str, bool]], since_ns: int,
+            known: Optional[dict[str, Optional[store.Stat]]] = None) -> list:
     """The manifest entries of these paths.
 
     ``stats``: paths vouched for by their stat now (missing ones by their absence), trusted
     only if unchanged since a moment before ``since_ns``, the run's start; a racy one (changed
     since) is "unsure": the next run counts it as changed, so a source file is parsed again
-    and the report is replayed only if its facts are what this run saw. ``checked``: (path,
-    kind, answer) of existence checks, answered before the run looked (so a change during the
-    run shows at the next one).
+    and the report is replayed only if its facts are what this run saw. ``known``: stat keys
+    the run took before it read those paths (None: missing), used instead of a new stat: a
+    change after that stat shows as a changed stat at the next run. ``checked``: (path, kind,
+    answer) of existence checks, answered before the run looked (so a change during the run
+    shows at the next one).
     """
     entries: list = []
+    known = known or {}
     for path in stats:
-        try:
-            found = store.stat_key(os.stat(path))
-        except OSError:
+        if path in known:
+            found = known[path]
+        else:
+            try:
+                found = store.stat_key(os.stat(path))
+            except OSError:
+                found = None
+        if found is None:
             entries.append([path, "stat", None])
             continue
         if store.racy(found, since_ns):

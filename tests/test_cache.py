@@ -965,6 +965,33 @@ def test_a_racy_file_is_not_vouched_for_by_its_stat(tmp_path, replays, monkeypat
     assert cli(root, "check", "--format", "json") != expected and replays["long"] == long + 3
 
 
+def test_a_file_changed_after_the_run_read_it_is_seen_by_the_next_run(tmp_path, replays, monkeypatch):
+    """The manifest vouches for the stat a run took before it read each file (not a second stat
+    at its end, which here would be racy): a file rewritten while the rules ran is changed to
+    the next run."""
+    from depcheck import store
+
+    root = write_project(tmp_path, FILES)
+    cli(root, "check", "--format", "json")
+    target = root / "app/low/l.py"
+    before = list(store.stat_key(target.stat()))
+    evaluate = pipeline.evaluate
+
+    def rewriting(*args, **kwargs):
+        found = evaluate(*args, **kwargs)
+        edit(target, "import app.high.h\n")
+        return found
+
+    edit(root / "app/low/other.py", "import app.mid\n")  # so that the run below goes the long way
+    monkeypatch.setattr(pipeline, "evaluate", rewriting)
+    cli(root, "check", "--format", "json")
+    monkeypatch.setattr(pipeline, "evaluate", evaluate)
+    manifest = store.read(next((root / cache.DEFAULT_DIR).glob("replay-*.bin")))
+    assert [str(target), "stat", before] in manifest[1]
+    long = replays["long"]
+    assert cli(root, "check", "--format", "json") == cli(root, "check", "--format", "json", "--no-cache")
+    assert replays["long"] == long + 2  # the run after the rewrite was no replay
+
 def test_a_rewrite_that_restores_size_and_mtime_is_seen_by_its_ctime(tmp_path, replays):
     root = write_project(tmp_path, FILES)
     target = root / "app/low/other.py"
