@@ -280,6 +280,8 @@ class SetAside:
 
 @dataclass
 class Proposal:
+    """What ``depcheck init`` proposes: the packages, the layers found and what it set aside."""
+
     packages: tuple[str, ...]
     depth: int
     layers: list[list[str]]  # highest first

@@ -26,6 +26,8 @@ _NEXT_COMMENT = re.compile(r"\s+#")
 
 @dataclass(frozen=True)
 class Change:
+    """One line the codemod rewrote: its comment before and after."""
+
     file: str
     line: int
     before: str  # the line's comment before, "" when there was none
@@ -34,6 +36,8 @@ class Change:
 
 @dataclass(frozen=True)
 class Skip:
+    """One line the codemod left alone, and why."""
+
     file: str
     line: int
     reason: str
@@ -41,6 +45,8 @@ class Skip:
 
 @dataclass
 class Report:
+    """What one codemod run changed and skipped."""
+
     changes: list[Change] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
 

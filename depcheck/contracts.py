@@ -32,6 +32,8 @@ from depcheck.rules.protected import ProtectedSettings
 
 @dataclass
 class ContractFindings:
+    """What every ``[[contracts]]`` entry found."""
+
     violations: list[Violation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     # rule id -> what the contracts report with no suppression or exception applied,

@@ -18,6 +18,8 @@ from depcheck.store import RACY_NS
 
 @dataclass(frozen=True)
 class Project:
+    """The files a run analyses, and what discovery noticed on the way."""
+
     root: Path
     files: tuple[SourceFile, ...]  # sorted by module name
     notes: tuple[str, ...] = ()  # things worth telling the user, e.g. shadowed files

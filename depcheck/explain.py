@@ -24,6 +24,8 @@ _START, _END = "\x00start", "\x00end"
 
 @dataclass(frozen=True)
 class Path:
+    """One dependency path between two modules, with each hop's evidence."""
+
     modules: tuple[str, ...]
     hops: tuple[tuple[Evidence, ...], ...]  # evidence of each hop, in order
 

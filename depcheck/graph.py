@@ -58,6 +58,8 @@ class Keep:
 
 @dataclass(frozen=True)
 class Resolved:
+    """What one import names, once resolved against the project's modules."""
+
     target: str
     external: bool
     names: tuple[str, ...] = ()  # a from-import's names that are no module of their own

@@ -118,6 +118,8 @@ class Suppression:
 
 @dataclass(frozen=True)
 class ParseFailure:
+    """Why a file has no facts: where the parser stopped, and its message."""
+
     line: int
     column: int
     message: str
@@ -217,6 +219,8 @@ class FileFacts:
 
 @dataclass(frozen=True)
 class SourceFile:
+    """One analysed file and the module it is."""
+
     module: str  # dotted module name, "shop.orders" for shop/orders/__init__.py
     path: str  # posix path relative to the project root
     is_package: bool
@@ -267,6 +271,8 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Location:
+    """Where a violation is reported: file, line, column."""
+
     file: str
     line: int
     column: int = 1
@@ -345,6 +351,8 @@ def matches(module: str, pattern: str) -> bool:
 
 @dataclass(frozen=True)
 class Summary:
+    """The counts a report ends with."""
+
     files: int
     modules: int
     dependencies: int

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class Result:
+    """Everything one run found, for cli.py to filter and render."""
+
     config: Config
     project: Project
     _graph: Optional[DependencyGraph]

@@ -94,6 +94,8 @@ def _allowed(reader: Reader, table: dict, path: Path_) -> Fields:
 
 @dataclass(frozen=True)
 class ContractType:
+    """One ``[[contracts]]`` type: the keys it takes and the parser of its fields."""
+
     keys: tuple[str, ...]  # besides COMMON_KEYS
     parse: Callable[[Reader, dict, Path_], Fields]
 

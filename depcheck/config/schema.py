@@ -42,6 +42,8 @@ Fields = dict[str, Any]
 
 @dataclass(frozen=True)
 class Key:
+    """One top-level config key: what it holds and its parser."""
+
     expected: str  # what the key holds, for docs and messages
     # (reader, value, path, fields parsed so far) -> the Config fields it fills; not called
     # when the key is absent (the Config's defaults apply)

@@ -133,6 +133,8 @@ class OwnerRule:
 
 @dataclass(frozen=True)
 class EventSettings:
+    """``[tool.depcheck.events]``, validated."""
+
     presets: tuple[str, ...] = ()
     patterns: tuple[EventPattern, ...] = ()  # presets expanded, then custom patterns
     owners: tuple[OwnerRule, ...] = ()  # in config order
@@ -152,6 +154,8 @@ class EventSettings:
 
 @dataclass(frozen=True)
 class Config:
+    """The whole validated config of one run."""
+
     path: Path  # the config file
     root: Path  # the project root: the config file's directory
     packages: tuple[str, ...]

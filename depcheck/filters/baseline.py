@@ -25,18 +25,24 @@ class BaselineError(Exception):
 
 @dataclass(frozen=True)
 class BaselineEntry:
+    """One known violation in a baseline file."""
+
     key: tuple[str, ...]  # Violation.key: rule first
     line: int  # where the entry sits in the file, for stale-baseline locations
 
 
 @dataclass(frozen=True)
 class Baseline:
+    """A baseline file's entries."""
+
     path: str  # as shown to users: relative to the project root when inside it
     entries: tuple[BaselineEntry, ...]
 
 
 @dataclass(frozen=True)
 class BaselineOutcome:
+    """The violations left after a baseline, and its stale entries."""
+
     violations: list[Violation]  # what is left to report, stale entries included
     skipped: int  # known violations not reported
     stale: tuple[BaselineEntry, ...]

@@ -14,6 +14,8 @@ class MigrationError(Exception):
 
 @dataclass
 class Migration:
+    """The depcheck config migrated from another tool's, and what was left out."""
+
     source: str  # the file read
     tables: list[str] = field(default_factory=list)  # TOML chunks, in order
     dropped: list[str] = field(default_factory=list)  # "what: why" for each thing not migrated

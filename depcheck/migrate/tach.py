@@ -59,6 +59,8 @@ _HANDLED_TOP = {"modules", "interfaces", "layers", "source_roots", "exclude",
 
 @dataclass
 class TachModule:
+    """One ``[[modules]]`` entry of tach's config."""
+
     path: str  # absolute, dotted; may be a glob until resolved
     table: dict
     origin: str  # the file it is declared in, for notes
@@ -78,6 +80,8 @@ class TachModule:
 
 @dataclass
 class TachInterface:
+    """One ``[[interfaces]]`` entry of tach's config."""
+
     modules: list[str]  # ``from``, resolved
     expose: list[str]
     table: dict
@@ -86,6 +90,8 @@ class TachInterface:
 
 @dataclass
 class Collected:
+    """Everything read from tach's config and domain files."""
+
     modules: list[TachModule] = field(default_factory=list)
     interfaces: list[TachInterface] = field(default_factory=list)
     domains: list[str] = field(default_factory=list)  # domain files read, relative to the root

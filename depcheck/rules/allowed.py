@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class AllowedSettings:
+    """The ``allowed`` contract's settings."""
+
     modules: tuple[str, ...] = ()  # the components
     depends_on: tuple[tuple[str, tuple[str, ...]], ...] = ()  # component -> what it may use
     utility: tuple[str, ...] = ()  # anyone may depend on these

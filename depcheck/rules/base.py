@@ -45,6 +45,8 @@ Key = tuple[str, ...]
 
 @dataclass
 class Findings:
+    """What one rule returns: violations, notes and the loops other violations close."""
+
     violations: list[Violation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     # Loops that run through dependencies other rules report: (the keys of those violations,

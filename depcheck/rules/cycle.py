@@ -45,6 +45,8 @@ EVIDENCE_PER_HOP = 10
 
 @dataclass(frozen=True)
 class CycleSettings:
+    """The cycle rule's settings."""
+
     acyclic: Optional[tuple[str, ...]] = None  # the components; None = the layers' (or packages' children)
     layers: tuple[tuple[str, ...], ...] = ()  # to tell which hop of a loop goes against them
     packages: tuple[str, ...] = ()

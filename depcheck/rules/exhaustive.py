@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ExhaustiveSettings:
+    """The ``exhaustive`` contract's settings."""
+
     contract: str = ""
     containers: tuple[str, ...] = ()
     listed: tuple[str, ...] = ()  # layer entries, relative to each container

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ForbiddenSettings:
+    """The ``[[forbidden]]`` rules."""
+
     rules: tuple[ForbiddenRule, ...] = ()
 
     @classmethod

@@ -35,6 +35,8 @@ _EVENT_KINDS = ("publish", "consume")
 
 @dataclass(frozen=True)
 class InterfaceSettings:
+    """The ``[[interfaces]]`` entries."""
+
     interfaces: tuple[Interface, ...] = ()
 
     @classmethod

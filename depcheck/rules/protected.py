@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ProtectedSettings:
+    """The ``protected`` contract's settings."""
+
     modules: tuple[str, ...] = ()  # the protected packages
     allowed: tuple[str, ...] = ()  # the only modules that may import them
 

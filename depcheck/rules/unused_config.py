@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class UnusedConfigSettings:
+    """What the unused-config rule checks: the event owners and the config file's name."""
+
     owners: tuple[OwnerRule, ...] = ()
     config_file: str = ""  # as reports name it
 
