@@ -313,23 +313,31 @@ def _closed(
             return frozenset()  # publish and consume sites come from the graph's events only
         return choreography_events(hop_evidence(a, b))
 
+    # The search runs on component numbers (as _search does) and names only the loops listed:
+    # most of the up to CYCLE_SEARCH_LIMIT loops are only counted.
+    index = {name: i for i, name in enumerate(names)}
+    successors: dict[int, list[int]] = {i: [] for i in range(len(names))}
+    for a, b in hops:
+        successors[index[a]].append(index[b])
+    # Each judged hop by its numbers -> what makes it the cut: fewest sites, then its names.
+    ranks = {(index[a], index[b]): (sites(a, b), (a, b)) for a, b in judged}
     found: dict[tuple[str, str], list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
     totals: dict[tuple[str, str], int] = {}
     complete = True
     searched = 0
-    for cycle in _search(hops, names):
-        loop = (*cycle, cycle[0])
-        steps = [pair for pair in zip(loop, loop[1:]) if pair in judged]
+    for cycle in elementary_cycles(successors):
+        steps = [ranks[pair] for pair in zip(cycle, (*cycle[1:], cycle[0])) if pair in ranks]
         if not steps:
             continue  # a standalone loop, reported as a cycle
         searched += 1
         if searched > CYCLE_SEARCH_LIMIT:
             complete = False
             break
-        cut = min(steps, key=lambda pair: (sites(*pair), pair))
+        cut = min(steps)[1]
         totals[cut] = totals.get(cut, 0) + 1
         entries = found.setdefault(cut, [])
         if len(entries) < listed:
+            loop = tuple(names[i] for i in (*cycle, cycle[0]))
             events = sorted({event for a, b in zip(loop, loop[1:]) for event in hop_events(a, b)})
             entries.append((loop, tuple(events)))
     return [
