@@ -761,9 +761,28 @@ def _unreadable(exc: OSError) -> FileFacts:
     return FileFacts(error=ParseFailure(1, 1, f"cannot read the file: {reason}"))
 
 
-def extract_file(path: str, settings: ExtractionSettings) -> tuple[str, str, Any]:
-    """(content hash, facts digest, plain facts) of one file, read and parsed now."""
-    return _extract_one((path, settings))
+def extract_file(path: str, settings: ExtractionSettings, *, keep: bool = False) -> tuple[str, str, Any]:
+    """(content hash, facts digest, plain facts) of one file, read and parsed now.
+
+    With ``keep``, the result is kept for this process's :func:`load_facts`, which takes it
+    instead of reading and parsing the file again while its stat is the one taken before this
+    read: the fast lane parses the files changed since its manifest, and when their facts
+    changed the long way needs the same facts.
+    """
+    stat: Optional[Stat] = None
+    if keep:
+        try:
+            stat = stat_key(os.stat(path))
+        except OSError:
+            pass
+    result = _extract_one((path, settings))
+    if stat is not None:
+        _kept[path] = (stat, settings, result)
+    return result
+
+
+# Absolute path -> (its stat before the read, the settings, extract_file's result); see there.
+_kept: dict[str, tuple[Stat, ExtractionSettings, tuple[str, str, Any]]] = {}
 
 
 def _extract_one(job: tuple[str, ExtractionSettings]) -> tuple[str, str, Any]:
@@ -878,6 +897,7 @@ def load_facts(
     digests: dict[str, str] = {}
     plain: dict[str, Any] = {}
     pending: list[tuple[SourceFile, Optional[Stat]]] = []
+    kept: list[tuple[SourceFile, Optional[Stat], tuple[str, str, Any]]] = []  # parsed earlier
     stats: dict[str, Optional[Stat]] = {}
     root = project.root
     for source, full in zip(project.files, project.paths):
@@ -892,6 +912,10 @@ def load_facts(
             if known is not None:
                 digests[source.module], plain[source.module] = known
                 continue
+        earlier = _kept.pop(full, None) if _kept else None
+        if earlier is not None and stat is not None and earlier[0] == stat and earlier[1] == settings:
+            kept.append((source, stat, earlier[2]))
+            continue
         pending.append((source, stat))
 
     to_parse: list[tuple[SourceFile, Optional[Stat]]] = []
@@ -918,7 +942,8 @@ def load_facts(
         parallel = sum(sizes) >= PARALLEL_MIN_BYTES and cpu_count() > 1 and len(to_parse) > 1
     jobs = [(os.path.join(root, source.path), settings) for source, _ in to_parse]
     parsed = run_all(_extract_one, jobs, parallel=parallel, progress=progress, sizes=sizes)
-    for (source, stat), (chash, fdigest, fplain) in zip(to_parse, parsed):
+    fresh = [(source, stat, result) for (source, stat), result in zip(to_parse, parsed)]
+    for source, stat, (chash, fdigest, fplain) in kept + fresh:
         digests[source.module], plain[source.module] = fdigest, fplain
         if facts_cache is not None and chash:
             facts_cache.record(source.path, stat, chash, fdigest, fplain)
@@ -927,4 +952,4 @@ def load_facts(
     def reparse(module: str) -> FileFacts:
         return decode_facts(_extract_one((os.path.join(root, by_module[module].path), settings))[2])
 
-    return FactsTable(digests, plain, {}, [source.module for source, _ in to_parse], reparse, stats)
+    return FactsTable(digests, plain, {}, [source.module for source, _, _ in kept + fresh], reparse, stats)

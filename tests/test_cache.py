@@ -992,6 +992,35 @@ def test_a_file_changed_after_the_run_read_it_is_seen_by_the_next_run(tmp_path, 
     assert cli(root, "check", "--format", "json") == cli(root, "check", "--format", "json", "--no-cache")
     assert replays["long"] == long + 2  # the run after the rewrite was no replay
 
+def test_a_file_the_fast_lane_parsed_is_not_parsed_again_by_the_long_way(tmp_path, replays, monkeypatch):
+    """The fast lane parses each changed file to compare its facts; when they changed, the long
+    way takes those facts (the file's stat unchanged since) instead of parsing it again."""
+    root = write_project(tmp_path, FILES)
+    cli(root, "check", "--format", "json")
+    target = root / "app/low/l.py"
+    edit(target, "import app.high.h\n")
+    parsed = []
+    extract = cache._extract
+
+    def counting(data, settings):
+        parsed.append(data)
+        return extract(data, settings)
+
+    monkeypatch.setattr(cache, "_extract", counting)
+    long = replays["long"]
+    assert cli(root, "check", "--format", "json") == cli(root, "check", "--format", "json", "--no-cache")
+    assert replays["long"] == long + 2 and parsed.count(target.read_bytes()) == 2  # one each
+    assert str(target) not in cache._kept
+    # A kept result whose file changed since is not taken.
+    edit(target, "import app.mid.m\n")
+    cache.extract_file(str(target), pipeline.extraction_settings(load_config(root / "pyproject.toml")),
+                       keep=True)
+    edit(target, "import app.high\n")
+    parsed.clear()
+    assert comparable(run(root)) == comparable(run(root, use_cache=False))
+    assert target.read_bytes() in parsed
+
+
 def test_a_rewrite_that_restores_size_and_mtime_is_seen_by_its_ctime(tmp_path, replays):
     root = write_project(tmp_path, FILES)
     target = root / "app/low/other.py"
