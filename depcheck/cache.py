@@ -51,12 +51,13 @@ from depcheck.model import (
     Violation,
 )
 from depcheck.pool import Progress, cpu_count, run_all
-from depcheck.store import DEFAULT_DIR, Stat, digest, prepare, stat_key  # noqa: F401 - DEFAULT_DIR for callers
+from depcheck.store import DEFAULT_DIR, JOURNAL_SUFFIX, Journal, Stat, digest, prepare, stat_key  # noqa: F401
 from depcheck.store import MAGIC as _MAGIC
 from depcheck.store import SUM_SIZE as _SUM_SIZE
 from depcheck.store import code_fingerprint as store_fingerprint
 from depcheck.store import read as _read
-from depcheck.store import read_blob as _read_blob
+from depcheck.store import read_base as _read_base
+from depcheck.store import read_blob as _read_blob  # noqa: F401 - for tests
 from depcheck.store import write as _write
 from depcheck.store import write_blob as _write_blob
 
@@ -368,6 +369,12 @@ class FactsCache:
     ``lookup_stat`` is the fast path (one os.stat per file, done by the
     caller); ``lookup_content`` serves files whose stat changed but bytes did
     not, such as a fresh CI clone with a restored cache directory.
+
+    A save that changed a few entries appends them to the file's journal (``store.Journal``):
+    the paths whose entries changed or went, the contents recorded since the load, the
+    listings that changed. Dropping contents no file had for ``_KEEP_GENERATIONS`` saved runs
+    happens when the journal is folded into a new base (a compaction), so only a compaction
+    reads every entry.
     """
 
     def __init__(self, directory: Path, key: str) -> None:
@@ -378,42 +385,67 @@ class FactsCache:
         self.files: dict[str, tuple[Stat, str]] = {}
         self.contents: dict[str, tuple[str, Any, int]] = {}  # hash -> (digest, plain, last generation)
         self.listings: dict = {}  # directory -> (stat, entries), see discover.Listings
-        self.dirty = False
+        self.journal = Journal(directory / self.name)
+        # What changed since the load, for the next record.
+        self._changed: set[str] = set()  # paths whose entry changed
+        self._added: dict[str, None] = {}  # content hashes recorded, in order
+        # Content hashes a path stopped using -> the last generation one used them in: what a
+        # save of every entry would have left as their "last generation".
+        self._released: dict[str, int] = {}
         self._load()
 
     def _load(self) -> None:
         # A JSON header (the index) and a body holding every file's facts as JSON text, one
         # after the other: the body is checksummed with the rest but parsed only where a run
         # decodes a file's facts, and a save copies the texts it keeps without re-encoding.
-        stored = _read_blob(self.directory / self.name)
+        stored = _read_base(self.directory / self.name)
         if stored is None:
             return
-        header, body = stored
+        header, body, base_id, size = stored
         if type(header) is not list or len(header) != 5 or header[0] != self.key:
             return
         _, generation, files, contents, listings = header
         if type(generation) is not int or any(type(m) is not dict for m in (files, contents, listings)):
             return
-        index: dict[str, tuple[str, Any, int]] = {}
-        offset = 0
-        for chash, entry in contents.items():
-            if type(entry) is not list or len(entry) != 3 or type(entry[1]) is not int or entry[1] < 0:
-                return
-            fdigest, size, last = entry
-            index[chash] = (fdigest, body[offset:offset + size], last)
-            offset += size
-        if offset != len(body):
+        index = _content_index(contents, body)
+        if index is None:
             return
         self.generation = generation
-        # [[stat...], hash] as tuples, which lookup_stat compares with a stat key; an entry of
-        # another shape stays as it is and matches nothing.
-        self.files = {
-            path: (tuple(entry[0]), entry[1]) if type(entry) is list and len(entry) == 2
-            and type(entry[0]) is list else entry
-            for path, entry in files.items()
-        }
+        self.files = _file_entries(files)
         self.contents = index  # each entry's shape is checked where it is used
         self.listings = listings  # checked entry by entry where used (discover.Listings)
+        self.journal.start(base_id, size)
+        self.journal.replay(self._apply)
+
+    def _apply(self, header: Any, body: bytes) -> bool:
+        """One journal record (see :meth:`_record`), applied whole, or refused if it does not
+        have the record's shape."""
+        if type(header) is not list or len(header) != 8 or header[0] != self.key:
+            return False
+        _, generation, files, dropped, contents, lasts, listings, unlisted = header
+        tables = (files, contents, lasts, listings)
+        if type(generation) is not int or any(type(m) is not dict for m in tables):
+            return False
+        if not (_strings(dropped) and _strings(unlisted)):
+            return False
+        if lasts and set(map(type, lasts.values())) != {int}:
+            return False
+        index = _content_index(contents, body)
+        if index is None:
+            return False
+        self.generation = generation
+        self.files.update(_file_entries(files))
+        for path in dropped:
+            self.files.pop(path, None)
+        self.contents.update(index)
+        for chash, last in lasts.items():
+            entry = self.contents.get(chash)
+            if type(entry) is tuple and len(entry) == 3:
+                self.contents[chash] = (entry[0], entry[1], last)
+        self.listings = {**self.listings, **listings}
+        for directory in unlisted:
+            self.listings.pop(directory, None)
+        return True
 
     def lookup_stat(self, path: str, stat: Stat) -> Optional[str]:
         """The content hash recorded for ``path`` if its stat is unchanged and trustworthy."""
@@ -436,56 +468,153 @@ class FactsCache:
         if stat is not None and time.time_ns() - max(stat[0], stat[1]) < RACY_NS:
             stat = None
         recorded = (stat, chash) if stat is not None else ((-1, -1, -1, -1), chash)
-        if self.files.get(path) != recorded:
+        old = self.files.get(path)
+        if old != recorded:
+            if not _valid_file_entry(old) or old[1] != chash:
+                self._release(old)
             self.files[path] = recorded
-            self.dirty = True
+            self._changed.add(path)
         if chash not in self.contents:
             self.contents[chash] = (fdigest, plain, self.generation)
-            self.dirty = True
+            self._added[chash] = None
+
+    def _release(self, entry: Any) -> None:
+        if _valid_file_entry(entry):
+            self._released[entry[1]] = self.generation
 
     def save(self, paths: typing.Iterable[str], listings: Optional[dict] = None) -> None:
         """Keep the current files, and recently used contents; raises OSError when it cannot."""
         current = set(paths)
-        used = {self.files[p][1] for p in current if p in self.files and _valid_file_entry(self.files[p])}
-        stale_paths = set(self.files) - current
+        stale = [path for path in self.files if path not in current]
+        listings = self.listings if listings is None else listings
+        listed, unlisted = _dict_changes(self.listings, listings)
+        if not (self._changed or stale or self._added or listed or unlisted):
+            return
+        prepare(self.directory)
+        for path in stale:
+            self._release(self.files[path])
         generation = self.generation + 1
+        header, body = self._record(generation, current, stale, listed, unlisted)
+        if self.journal.append(header, body):
+            self._advance(generation, stale, header[5], listings)
+        else:
+            self._compact(generation, current, listings)
+        self._changed.clear()
+        self._added.clear()
+        self._released.clear()
+        _remove_stale(self.directory)
+
+    def _record(self, generation: int, current: set[str], stale: list[str], listed: dict,
+                unlisted: list[str]) -> tuple[list, bytes]:
+        """The journal record of this run's changes: [key, generation, path -> [stat, hash],
+        paths gone, hash -> [digest, size, last], hash -> last, listings set, listings gone]
+        and the recorded contents' facts texts."""
+        files = {path: self.files[path] for path in self._changed
+                 if path in current and _valid_file_entry(self.files.get(path))}
+        texts = {}
+        for chash in self._added:
+            fdigest, plain, last = self.contents[chash]
+            texts[chash] = (fdigest, _facts_text(plain), last)
+        lasts = {}
+        for chash, last in self._released.items():
+            entry = self.contents.get(chash)
+            if type(entry) is tuple and len(entry) == 3 and type(entry[2]) is int and entry[2] < last:
+                lasts[chash] = last
+        index = {chash: (fdigest, len(text), last) for chash, (fdigest, text, last) in texts.items()}
+        header = [self.key, generation, files, stale, index, lasts, listed, unlisted]
+        return header, b"".join(text for _, text, _ in texts.values())
+
+    def _advance(self, generation: int, stale: list[str], lasts: dict[str, int], listings: dict) -> None:
+        """Make memory what a load reads after the record just appended."""
+        self.generation = generation
+        for path in stale:
+            del self.files[path]
+        for chash, last in lasts.items():
+            fdigest, plain, _ = self.contents[chash]
+            self.contents[chash] = (fdigest, plain, last)
+        self.listings = listings
+
+    def _compact(self, generation: int, current: set[str], listings: dict) -> None:
+        """Write every entry as a new base, dropping contents no file had for
+        ``_KEEP_GENERATIONS`` saved runs, and start an empty journal."""
+        used = {self.files[p][1] for p in current if p in self.files and _valid_file_entry(self.files[p])}
         contents = {}
         for chash, entry in self.contents.items():
             if type(entry) is not tuple or len(entry) != 3 or type(entry[2]) is not int:
-                self.dirty = True
                 continue
             fdigest, plain, last = entry
-            if type(plain) is not bytes:
-                # Each file's facts are kept as their own JSON text: a save encodes only the
-                # files parsed since the load (re-encoding all of them was 40% of a run after
-                # a body edit), and a load decodes none until a run needs them.
-                plain = json.dumps(plain, separators=(",", ":"), allow_nan=False).encode()
+            # Each file's facts are kept as their own JSON text: a save encodes only the files
+            # parsed since the load (re-encoding all of them was 40% of a run after a body
+            # edit), and a load decodes none until a run needs them.
+            plain = _facts_text(plain)
+            last = max(last, self._released.get(chash, last))
             if chash in used:
                 contents[chash] = (fdigest, plain, generation)
             elif generation - last <= _KEEP_GENERATIONS:
                 contents[chash] = (fdigest, plain, last)
-        listings = self.listings if listings is None else listings
-        if (
-            not self.dirty
-            and not stale_paths
-            and len(contents) == len(self.contents)
-            and listings == self.listings
-        ):
-            return
         files = {p: e for p, e in self.files.items() if p in current and _valid_file_entry(e)}
-        prepare(self.directory)
         index = {chash: (fdigest, len(plain), last) for chash, (fdigest, plain, last) in contents.items()}
-        _write_blob(self.directory, self.name, (self.key, generation, files, index, listings),
-                    [plain for _, plain, _ in contents.values()])
-        _remove_stale(self.directory)
+        base_id, size = _write_blob(self.directory, self.name, (self.key, generation, files, index, listings),
+                                    [plain for _, plain, _ in contents.values()])
+        self.journal.restart(base_id, size)
+        self.generation, self.files, self.contents, self.listings = generation, files, contents, listings
+
+
+def _facts_text(plain: Any) -> bytes:
+    """A file's facts as stored: their JSON text (kept as read, encoded if parsed this run)."""
+    if type(plain) is bytes:
+        return plain
+    return json.dumps(plain, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _content_index(contents: dict, body: bytes) -> Optional[dict[str, tuple[str, Any, int]]]:
+    """hash -> (digest, facts text, last generation) from an index of [digest, size, last] and
+    the texts one after the other; None unless the sizes add up to the body."""
+    index: dict[str, tuple[str, Any, int]] = {}
+    offset = 0
+    for chash, entry in contents.items():
+        if type(entry) is not list or len(entry) != 3 or type(entry[1]) is not int or entry[1] < 0:
+            return None
+        fdigest, size, last = entry
+        index[chash] = (fdigest, body[offset:offset + size], last)
+        offset += size
+    return index if offset == len(body) else None
+
+
+def _file_entries(files: dict) -> dict:
+    # [[stat...], hash] as tuples, which lookup_stat compares with a stat key; an entry of
+    # another shape stays as it is and matches nothing.
+    return {
+        path: (tuple(entry[0]), entry[1]) if type(entry) is list and len(entry) == 2
+        and type(entry[0]) is list else entry
+        for path, entry in files.items()
+    }
+
+
+def _dict_changes(old: dict, new: dict) -> tuple[dict, list]:
+    """(entries of ``new`` that ``old`` lacks or holds otherwise, keys ``new`` lacks)."""
+    changed = {k: v for k, v in new.items() if old.get(k) is not v and old.get(k, _MISSING) != v}
+    return changed, [k for k in old if k not in new]
+
+
+_MISSING = object()
 
 
 def _remove_stale(directory: Path) -> None:
-    """Best effort: drop cache files nobody wrote for a day (other versions, old configs)."""
+    """Best effort: drop cache files nobody wrote for a day (other versions, old configs). A
+    base and its journal go together, by the newer of the two: a base a run only appends to
+    can be older than that."""
     limit = time.time() - _STALE_SECONDS
-    for path in directory.glob("*.bin"):
+    found = [*directory.glob("*.bin"), *directory.glob(f"*{JOURNAL_SUFFIX}")]
+    newest: dict[str, float] = {}
+    for path in found:
         try:
-            if path.stat().st_mtime < limit:
+            newest[path.stem] = max(newest.get(path.stem, 0.0), path.stat().st_mtime)
+        except OSError:
+            pass
+    for path in found:
+        try:
+            if newest.get(path.stem, limit) < limit:
                 path.unlink()
         except OSError:
             pass
@@ -651,19 +780,26 @@ def decode_links(source: SourceFile, plain: Any) -> ModuleLinks:
     )
 
 
+_Stored = tuple[ModuleLinks, list]  # a module's links and the [header, rows] they were read from
+
+
 class GraphCache:
     """The last graph's parts (``GraphParts``), for a run that relinks only what changed.
 
     One file per config, keyed by everything linking depends on besides the files' facts:
     depcheck's code, the config, the extraction settings and the set of modules. Each module's
     links are a small header and their evidence as JSON text: a load decodes only the evidence
-    rules read, a save re-encodes only the modules linked in this run.
+    rules read, a save re-encodes only the modules linked in this run. A save under the key it
+    loaded appends those modules (and the catalog, if it changed) to the file's journal
+    (``store.Journal``) instead of writing every module again.
     """
 
     def __init__(self, directory: Path, config_path: Path) -> None:
         self.directory = directory
         self.name = f"graph-{digest(str(config_path))[:16]}.bin"
-        self._plain: dict[str, tuple[ModuleLinks, list]] = {}  # as loaded: reused by save
+        self.journal = Journal(directory / self.name)
+        self._plain: dict[str, _Stored] = {}  # as loaded: reused by save
+        self._loaded: Optional[tuple[str, tuple[CatalogEvent, ...], frozenset[str]]] = None  # key, catalog
         self._catalog_codec: Optional[Codec] = None
 
     @property
@@ -678,53 +814,128 @@ class GraphCache:
             return None
         # A JSON header (everything but the evidence rows) and a body: the modules' rows one
         # after the other, each header saying how many bytes are its own.
-        stored = _read_blob(path)
+        stored = _read_base(path)
         if stored is None or type(stored[0]) is not list or len(stored[0]) != 4 or stored[0][0] != key:
             return None
-        (_, catalog, consulted, modules), body = stored
+        (_, catalog, consulted, modules), body, base_id, size = stored
         by_module = {f.module: f for f in files}
-        if type(modules) is not dict or modules.keys() != by_module.keys() or type(consulted) is not list or (
-            consulted and set(map(type, consulted)) != _STR
-        ):
+        if type(modules) is not dict or modules.keys() != by_module.keys() or not _strings(consulted):
             return None
         try:
-            decoded = {}
-            offset = 0
-            for module, header in modules.items():
-                if type(header) is not list or len(header) != 7:
-                    return None
-                size = header.pop()
-                if type(size) is not int or size < 0:
-                    return None
-                plain = [header, body[offset:offset + size]]
-                offset += size
-                links = decoded[module] = decode_links(by_module[module], plain)
-                self._plain[module] = (links, plain)
-            if offset != len(body):
-                return None
-            events = self.catalog_codec[1](catalog)
+            stored_links = _decode_modules(modules, body, by_module)
+            events = tuple(self.catalog_codec[1](catalog))
         except (CacheError, TypeError, ValueError, RecursionError):
-            self._plain.clear()
             return None
-        return GraphParts(decoded, tuple(events), frozenset(consulted))
+        if stored_links is None:
+            return None
+        catalogs = [(events, frozenset(consulted))]  # the last one is current
+
+        def apply(header: Any, rows: bytes) -> bool:
+            found = self._apply(key, header, rows, by_module)
+            if found is None:
+                return False
+            relinked, events, consulted = found
+            stored_links.update(relinked)
+            before, seen = catalogs[-1]
+            catalogs.append((before if events is None else events, seen if consulted is None else consulted))
+            return True
+
+        self.journal.start(base_id, size)
+        self.journal.replay(apply)
+        events, seen = catalogs[-1]
+        self._plain = stored_links
+        self._loaded = (key, events, seen)
+        return GraphParts({module: links for module, (links, _) in stored_links.items()}, events, seen)
+
+    def _apply(self, key: str, header: Any, rows: bytes, by_module: dict[str, SourceFile]) -> Optional[
+        tuple[dict[str, _Stored], Optional[tuple[CatalogEvent, ...]], Optional[frozenset[str]]]
+    ]:
+        """One journal record (see :meth:`save`): (the modules' links, the catalog and the modules it
+        consulted, None where unchanged), or None if it is for another key or does not have a
+        record's shape."""
+        if type(header) is not list or len(header) != 4 or header[0] != key:
+            return None
+        _, catalog, consulted, modules = header
+        if type(modules) is not dict or not modules.keys() <= by_module.keys():
+            return None
+        if consulted is not None and not _strings(consulted):
+            return None
+        try:
+            found = _decode_modules(modules, rows, by_module)
+            events = None if catalog is None else tuple(self.catalog_codec[1](catalog))
+        except (CacheError, TypeError, ValueError, RecursionError):
+            return None
+        if found is None:
+            return None
+        return found, events, None if consulted is None else frozenset(consulted)
 
     def save(self, key: str, parts: GraphParts, files: typing.Iterable[SourceFile]) -> None:
         """Raises OSError when it cannot write; does nothing for parts it cannot store."""
         by_module = {f.module: f for f in files}
         texts = {}
+        fresh = []  # the modules encoded in this run: what a journal record holds
         try:
             for module, links in parts.modules.items():
                 known = self._plain.get(module)
-                texts[module] = known[1] if known is not None and known[0] is links else encode_links(
-                    by_module[module], links
-                )
+                if known is not None and known[0] is links:
+                    texts[module] = known[1]
+                else:
+                    texts[module] = encode_links(by_module[module], links)
+                    fresh.append(module)
         except (CacheError, KeyError):
             return
+        loaded = self._loaded
+        same = loaded is not None and loaded[0] == key and parts.modules.keys() == self._plain.keys()
+        catalog = None if same and _same(parts.catalog, loaded[1]) else self.catalog_codec[0](parts.catalog)
+        consulted = None if same and parts.event_consulted == loaded[2] else sorted(parts.event_consulted)
+        if same and not fresh and catalog is None and consulted is None:
+            return
         prepare(self.directory)
+        if not (same and self._append(key, catalog, consulted, {m: texts[m] for m in fresh})):
+            headers = {module: [*header, len(rows)] for module, (header, rows) in texts.items()}
+            base_id, size = _write_blob(
+                self.directory, self.name,
+                (key, self.catalog_codec[0](parts.catalog) if catalog is None else catalog,
+                 sorted(parts.event_consulted), headers),
+                [rows for _, rows in texts.values()])
+            self.journal.restart(base_id, size)
+        self._plain = {module: (links, texts[module]) for module, links in parts.modules.items()}
+        self._loaded = (key, parts.catalog, parts.event_consulted)
+
+    def _append(self, key: str, catalog: Any, consulted: Optional[list[str]], texts: dict[str, list]) -> bool:
+        """One journal record: [key, catalog or null, consulted or null, module -> [header...,
+        size]] and the modules' rows one after the other, as the base holds them."""
         headers = {module: [*header, len(rows)] for module, (header, rows) in texts.items()}
-        _write_blob(self.directory, self.name, (key, self.catalog_codec[0](parts.catalog),
-                                                sorted(parts.event_consulted), headers),
-                    [rows for _, rows in texts.values()])
+        body = b"".join(rows for _, rows in texts.values())
+        return self.journal.append([key, catalog, consulted, headers], body)
+
+
+def _decode_modules(modules: dict, body: bytes, by_module: dict[str, SourceFile]
+                    ) -> Optional[dict[str, _Stored]]:
+    """Each module's links, and what they were read from (save reuses it), from its header (the
+    rows' size last) and the rows one after the other; None unless the sizes add up to the body.
+    Raises CacheError (and TypeError, ValueError) for a header that does not decode."""
+    decoded = {}
+    offset = 0
+    for module, header in modules.items():
+        if type(header) is not list or len(header) != 7:
+            return None
+        size = header.pop()
+        if type(size) is not int or size < 0:
+            return None
+        plain = [header, body[offset:offset + size]]
+        offset += size
+        decoded[module] = (decode_links(by_module[module], plain), plain)
+    return decoded if offset == len(body) else None
+
+
+def _same(catalog: tuple[CatalogEvent, ...], loaded: tuple[CatalogEvent, ...]) -> bool:
+    return catalog is loaded or catalog == loaded  # reused as loaded when nothing changed it
+
+
+def _strings(value: Any) -> bool:
+    """A list of str, checked in C."""
+    return type(value) is list and (not value or set(map(type, value)) == _STR)
 
 
 def _begins_with_key(path: Path, key: str) -> bool:
