@@ -52,8 +52,8 @@ from depcheck.model import (
 )
 from depcheck.pool import Progress, cpu_count, run_all
 from depcheck.store import DEFAULT_DIR, JOURNAL_SUFFIX, Journal, Stat, digest, prepare, stat_key  # noqa: F401
+from depcheck.store import HEAD as _HEAD
 from depcheck.store import MAGIC as _MAGIC
-from depcheck.store import SUM_SIZE as _SUM_SIZE
 from depcheck.store import code_fingerprint as store_fingerprint
 from depcheck.store import read as _read
 from depcheck.store import read_base as _read_base
@@ -940,14 +940,13 @@ def _strings(value: Any) -> bool:
 
 def _begins_with_key(path: Path, key: str) -> bool:
     """Whether the value stored at ``path`` could be a list whose first item is ``key``."""
-    head = len(_MAGIC) + _SUM_SIZE
     expected = json.dumps([key])[:-1].encode() + b","  # as store.write writes it: ["key",
     try:
         with open(path, "rb") as handle:
-            start = handle.read(head + len(expected))
+            start = handle.read(_HEAD + len(expected))
     except OSError:
         return False
-    return start[: len(_MAGIC)] == _MAGIC and start[head:] == expected
+    return start[: len(_MAGIC)] == _MAGIC and start[_HEAD:] == expected
 
 
 # --------------------------------------------------------------------------- loading facts

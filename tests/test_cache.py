@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from depcheck import cache, pipeline
+from depcheck import cache, pipeline, store
 from depcheck.config import load_config
 from depcheck.discover import discover
 from depcheck.entry import main
@@ -571,7 +571,6 @@ def test_evidence_shared_between_violations_is_stored_once_and_read_back_equal(t
 def test_a_crafted_cache_with_a_valid_checksum_cannot_change_or_crash_the_run(tmp_path):
     """The cache is untrusted (CI caches can be poisoned): hostile JSON with a correct
     checksum is ignored, and nothing in it is executed."""
-    import hashlib
     import json as json_module
 
     from depcheck import cache as cache_mod
@@ -591,8 +590,7 @@ def test_a_crafted_cache_with_a_valid_checksum_cannot_change_or_crash_the_run(tm
     for path in sorted((root / cache_mod.DEFAULT_DIR).glob("*.bin")):
         for value in hostile:
             payload = json_module.dumps(value).encode()
-            checksum = hashlib.blake2b(payload, digest_size=cache_mod._SUM_SIZE).digest()
-            path.write_bytes(cache_mod._MAGIC + checksum + payload)
+            path.write_bytes(store.sealed(payload))
             code, document = run_json(root)
             assert (code, document["violations"]) == (1, expected)
 
@@ -854,10 +852,7 @@ def test_a_body_edit_replays_the_stored_report_without_the_result(tmp_path, repl
 
 
 def crafted(path: Path, value) -> None:
-    import hashlib
-
-    payload = json.dumps(value).encode()
-    path.write_bytes(cache._MAGIC + hashlib.blake2b(payload, digest_size=cache._SUM_SIZE).digest() + payload)
+    path.write_bytes(store.sealed(json.dumps(value).encode()))
 
 
 def test_a_damaged_or_foreign_manifest_or_report_is_ignored(tmp_path, replays):
@@ -883,7 +878,7 @@ def test_a_damaged_or_foreign_manifest_or_report_is_ignored(tmp_path, replays):
         lambda: crafted(manifest, [key, entries, "no such report", digests]),
         lambda: crafted(manifest, {"key": key}),
         lambda: report.write_bytes(good[1][:-3]),
-        lambda: report.write_bytes(cache._MAGIC + b"0" * 16 + foreign_text),
+        lambda: report.write_bytes(store.sealed(foreign_text)),
     ]
     for number, damage in enumerate(damages):
         manifest.write_bytes(good[0])
@@ -1069,8 +1064,8 @@ def test_a_warm_check_imports_only_the_fast_lane(tmp_path):
     command = [sys.executable, "-c", script]
     subprocess.run(command, capture_output=True, text=True, env=env, check=True)  # records
     imported = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout.split()
-    # json (and the C parts of json and blake2b) besides the fast lane; no config, no argparse.
-    imported = [m for m in imported if not m.startswith(("json", "_json", "_blake2", "gc"))]
+    # json, zlib (and the C parts of json and blake2b) besides the fast lane; no config, no argparse.
+    imported = [m for m in imported if not m.startswith(("json", "_json", "_blake2", "zlib", "gc"))]
     assert imported == ["depcheck", "depcheck.entry", "depcheck.replay", "depcheck.store"]
 
 
