@@ -602,7 +602,7 @@ def _remember(args: argparse.Namespace, config: Config, prepared: Prepared, repo
     project = prepared.project
     files.extend(project.paths)
     files.extend(project.directories)
-    entries = replay.observe(files, checked, args.started_ns, prepared.table.stats)
+    entries = replay.observe(files, checked, args.started_ns, prepared.stats)
     table = prepared.table.digests
     digests = {path: table[f.module] for path, f in zip(project.paths, project.files)}
     try:

@@ -13,7 +13,7 @@ from typing import Any, Optional
 from depcheck.config import Config, ConfigError
 from depcheck.config.fields import did_you_mean
 from depcheck.model import SourceFile
-from depcheck.store import RACY_NS
+from depcheck.store import RACY_NS, Stat, stat_key
 
 
 @dataclass(frozen=True)
@@ -53,12 +53,17 @@ class Listings:
     def __init__(self, known: Any = None) -> None:
         self.known: dict = known if type(known) is dict else {}
         self.seen: dict[str, tuple[tuple[int, int], tuple[Entry, ...]]] = {}
+        # Each directory's stat key (None: missing), taken before it was listed: what the fast
+        # lane's manifest vouches for it by (replay.observe), without a second stat.
+        self.stats: dict[str, Optional[Stat]] = {}
 
     def entries(self, directory: str) -> list[Entry]:
         try:
             stat = os.stat(directory)
         except OSError:
+            self.stats[directory] = None
             return []
+        self.stats[directory] = stat_key(stat)
         key = (stat.st_mtime_ns, stat.st_ctime_ns)
         known = self.known.get(directory)
         # As loaded from JSON (lists, not tuples): converting every listing cost more than this check.

@@ -18,6 +18,7 @@ from depcheck.config.validate import check_names, check_source_roots
 from depcheck.discover import Listings, Project, discover
 from depcheck.model import ERROR, ExtractionSettings, FileFacts, GraphParts, Loops, Summary, Violation, plural
 from depcheck.pool import Progress
+from depcheck.store import Stat
 
 # The graph, the rules and the parser are imported where they are used: a run
 # answered from the cache needs none of them, and they cost start-up time.
@@ -282,6 +283,9 @@ class Prepared:
     results: Optional[cache_mod.ResultCache]
     note: Optional[str]  # why the cache could not be written
     started: float
+    # Absolute path -> the stat key the run took before reading that file or listing that
+    # directory (None: missing), for the fast lane's manifest.
+    stats: dict[str, Optional[Stat]] = field(default_factory=dict)
 
 
 def prepare(
@@ -312,7 +316,8 @@ def prepare(
             note = _cache_note(directory, exc)
     linking = graph_key(config, project) if results is not None else ""
     key = result_key(project, table.digests, linking) if results is not None else ""
-    return Prepared(config, project, table, key, linking, directory, results, note, started)
+    stats = {**listings.stats, **table.stats} if listings is not None else table.stats
+    return Prepared(config, project, table, key, linking, directory, results, note, started, stats)
 
 
 def complete(prepared: Prepared) -> Result:

@@ -991,6 +991,32 @@ def test_a_file_changed_after_the_run_read_it_is_seen_by_the_next_run(tmp_path, 
     assert cli(root, "check", "--format", "json") == cli(root, "check", "--format", "json", "--no-cache")
     assert replays["long"] == long + 2  # the run after the rewrite was no replay
 
+def test_a_file_added_while_the_run_went_on_is_seen_by_the_next_run(tmp_path, replays, monkeypatch):
+    """A directory is vouched for by the stat discovery took before listing it: a module added
+    while the rules ran is found by the next run."""
+    from depcheck import store
+
+    root = write_project(tmp_path, FILES)
+    cli(root, "check", "--format", "json")
+    folder = root / "app/low"
+    before = list(store.stat_key(folder.stat()))
+    evaluate = pipeline.evaluate
+
+    def adding(*args, **kwargs):
+        found = evaluate(*args, **kwargs)
+        edit(folder / "new.py", "import app.high.h\n")
+        return found
+
+    edit(root / "app/low/other.py", "import app.mid\n")  # so that the run below goes the long way
+    monkeypatch.setattr(pipeline, "evaluate", adding)
+    cli(root, "check", "--format", "json")
+    monkeypatch.setattr(pipeline, "evaluate", evaluate)
+    manifest = store.read(next((root / cache.DEFAULT_DIR).glob("replay-*.bin")))
+    assert [str(folder), "stat", before] in manifest[1]
+    output = cli(root, "check", "--format", "json")
+    assert output == cli(root, "check", "--format", "json", "--no-cache") and "app.low.new" in output[0]
+
+
 def test_a_file_the_fast_lane_parsed_is_not_parsed_again_by_the_long_way(tmp_path, replays, monkeypatch):
     """The fast lane parses each changed file to compare its facts; when they changed, the long
     way takes those facts (the file's stat unchanged since) instead of parsing it again."""
