@@ -24,7 +24,6 @@ import collections.abc
 import contextlib
 import dataclasses
 import functools
-import hashlib
 import itertools
 import json
 import operator
@@ -51,7 +50,16 @@ from depcheck.model import (
     Violation,
 )
 from depcheck.pool import Progress, cpu_count, run_all
-from depcheck.store import DEFAULT_DIR, JOURNAL_SUFFIX, Journal, Stat, digest, prepare, stat_key  # noqa: F401
+from depcheck.store import (  # noqa: F401
+    DEFAULT_DIR,
+    JOURNAL_SUFFIX,
+    Journal,
+    Stat,
+    blake2b,  # the built-in one, without hashlib's OpenSSL
+    digest,
+    prepare,
+    stat_key,
+)
 from depcheck.store import HEAD as _HEAD
 from depcheck.store import MAGIC as _MAGIC
 from depcheck.store import code_fingerprint as store_fingerprint
@@ -94,7 +102,7 @@ def _describe(tp: Any, seen: set) -> str:
 def schema_digest(*types: type) -> str:
     """Changes whenever a field of these dataclasses, or of one nested in them, changes."""
     text = ";".join(_describe(tp, set()) for tp in types)
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    return blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 Codec = tuple[Callable[[Any], Any], Callable[[Any], Any]]
@@ -344,7 +352,7 @@ def decode_facts(plain: Any) -> FileFacts:
 
 
 def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 # --------------------------------------------------------------------------- keys

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import difflib
 import os
 import re
 import sys
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, NoReturn, Optional, TextIO
 from depcheck import __version__, replay
 from depcheck.config import Config, ConfigError, find_config, load_config
 from depcheck.config import display as display_path
+from depcheck.config.fields import close_matches
 from depcheck.model import DEFAULT_BASELINE, Summary, plural
 from depcheck.report import CHECK_FAILURES, CHECK_FORMATS, EVENT_FORMATS, EXPLAIN_FORMATS, GRAPH_FORMATS
 from depcheck.report.registry import Formats
@@ -45,7 +45,7 @@ def _format_option(sub: argparse.ArgumentParser, formats: Formats, *aliases: str
 
 
 def _close(word: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+    close = close_matches(word, known, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 

@@ -8,13 +8,27 @@ only read these, so they can be cached, compared and sorted freely.
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Callable, Optional
 
 from depcheck.patterns import EventPattern
+
+# The built-in SHA-256: importing hashlib loads OpenSSL (4 ms of a run).
+try:
+    from _sha2 import sha256  # Python 3.12+
+except ImportError:
+    try:
+        from _sha256 import sha256
+    except ImportError:  # pragma: no cover - an interpreter built without them
+        from hashlib import sha256
+
+
+def short_digest(text: str) -> str:
+    """20 hex digits of the SHA-256 of ``text``: a fingerprint that outputs keep across runs."""
+    return sha256(text.encode()).hexdigest()[:20]
+
 
 ERROR = "error"
 WARNING = "warning"
@@ -336,7 +350,7 @@ class Violation:
 
     @property
     def fingerprint(self) -> str:
-        return hashlib.sha256("\x1f".join(self.key).encode()).hexdigest()[:20]
+        return short_digest("\x1f".join(self.key))
 
 
 

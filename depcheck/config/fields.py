@@ -8,7 +8,6 @@ value even after a problem, so parsing goes on. Messages are one line each:
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -58,8 +57,17 @@ def describe(value: Any) -> str:
     return type(value).__name__
 
 
+
+def close_matches(word: str, known: Iterable[str], cutoff: float) -> list[str]:
+    """The one of ``known`` closest to ``word``, if close enough (difflib's ratio; difflib is
+    imported only when a name is wrong)."""
+    import difflib
+
+    return difflib.get_close_matches(word, list(known), n=1, cutoff=cutoff)
+
+
 def did_you_mean(name: str, known: Iterable[str], cutoff: float = 0.6) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=cutoff)
+    close = close_matches(name, known, cutoff)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
@@ -88,7 +96,7 @@ def misspelled(table: dict, name: str, known: Iterable[str]) -> bool:
     unknown-key problem already says so, a "missing" problem would be a second line about one typo."""
     names = tuple(known)
     for key in table:
-        if key not in names and difflib.get_close_matches(key, names, n=1, cutoff=0.6) == [name]:
+        if key not in names and close_matches(key, names, cutoff=0.6) == [name]:
             return True
     return False
 

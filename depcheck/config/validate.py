@@ -8,11 +8,10 @@ rule registry passes in (config sits below the rules and does not know them).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Collection, Iterable
 
 from depcheck.config import ConfigError
-from depcheck.config.fields import did_you_mean
+from depcheck.config.fields import close_matches, did_you_mean
 from depcheck.config.settings import Config, Contract
 from depcheck.model import matches
 
@@ -60,7 +59,7 @@ def check_names(
     def check(path: tuple, name: str, what: str = "") -> None:
         if exists(name):
             return
-        close = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
+        close = close_matches(name, names, cutoff=0.75)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         problems.append(f"{config.where(path)}: '{name}'{what} matches no module under {packages}{hint}")
 
@@ -94,8 +93,7 @@ def check_names(
             is_name = parent in known_modules
             glob = any(ch in last for ch in "*?[")
             siblings = [m.rpartition(".")[2] for m in names if m.rpartition(".")[0] == parent]
-            if not is_name or not glob and not exists(name) and difflib.get_close_matches(
-                    last, siblings, n=1, cutoff=0.8):
+            if not is_name or not glob and not exists(name) and close_matches(last, siblings, 0.8):
                 check(("interfaces", index, "expose", position), name)
     for index, contract in enumerate(config.contracts):
         for key, name in _contract_names(contract, names):

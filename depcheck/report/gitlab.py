@@ -7,12 +7,11 @@ share one (GitLab drops duplicates).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Sequence
 
-from depcheck.model import ERROR, Summary, Violation
+from depcheck.model import ERROR, Summary, Violation, short_digest
 from depcheck.report.registry import CHECK_FAILURES, CHECK_FORMATS
 
 
@@ -21,7 +20,7 @@ def _unique(fingerprint: str, seen: set[str]) -> str:
     candidate = fingerprint
     while candidate in seen:
         salt += 1
-        candidate = hashlib.sha256(f"{fingerprint}:{salt}".encode()).hexdigest()[:20]
+        candidate = short_digest(f"{fingerprint}:{salt}")
     seen.add(candidate)
     return candidate
 
@@ -63,7 +62,7 @@ def failed(problems: Sequence[str]) -> str:
         issues.append({
             "description": f"depcheck could not run: {problem}",
             "check_name": "depcheck-error",
-            "fingerprint": hashlib.sha256(problem.encode()).hexdigest()[:20],
+            "fingerprint": short_digest(problem),
             "severity": "blocker",
             "location": {"path": where.group(1) if where else ".",
                          "lines": {"begin": int(where.group(2)) if where else 1}},
