@@ -866,7 +866,7 @@ def test_a_damaged_or_foreign_manifest_or_report_is_ignored(tmp_path, replays):
     foreign_text = b'["x", 1, []]\n{"violations": []}'
     damages = [
         lambda: manifest.write_bytes(good[0][:-5]),  # truncated
-        lambda: manifest.write_bytes(good[0][:20] + b"X" + good[0][21:]),  # bad checksum
+        lambda: manifest.write_bytes(good[0][:40] + bytes([good[0][40] ^ 0xFF]) + good[0][41:]),  # bad checksum
         lambda: crafted(manifest, ["another key", entries, report_key, digests]),
         lambda: crafted(manifest, [key, entries, report_key]),
         lambda: crafted(manifest, [key, [[1, "stat", None]], report_key, digests]),
