@@ -13,6 +13,10 @@ packages of N modules):
    imports changed), interleaving the tools run by run;
 3. prints one markdown table per codebase and writes the whole output to
    bench/results.md.
+
+The cold scenario also times ``parse-floor`` (bench/parse_floor.py): a program that
+only reads and ast.parses every file on every core, the least any cold run that checks
+every file with CPython's parser takes, measured in the same run as the tools.
 """
 
 from __future__ import annotations
@@ -42,7 +46,11 @@ SYNTH_LAYERS = 20
 SYNTH_IMPORTS_PER_MODULE = 8
 SYNTH_UP_FRACTION = 0.02  # fraction of imports pointing to a higher layer
 SYNTH_GENERATOR_VERSION = 1
-TOOLS = ("depcheck", "import-linter", "tach")
+TOOLS = ("depcheck", "import-linter", "tach", "parse-floor")
+# Not a tool: bench/parse_floor.py, which only reads and ast.parses every file on every core,
+# timed in the cold scenario as a floor for any cold run that parses every file with ast.
+FLOOR_TOOL = "parse-floor"
+FLOOR_SCRIPT = BENCH_DIR / "parse_floor.py"
 SCENARIOS = ("cold", "warm", "touched", "body edited", "imports changed")
 BASELINE_TOOL = "import-linter"
 
@@ -134,10 +142,16 @@ def find_tools(args: argparse.Namespace) -> ToolPaths:
         if not found:
             found = shutil.which(exe)
         paths.exes[tool] = found
+    # The floor runs on depcheck's interpreter: the ast.parse depcheck itself would run.
+    dc_python = tool_python(paths.exes["depcheck"]) if paths.exes.get("depcheck") else None
+    paths.exes[FLOOR_TOOL] = dc_python or python
     return paths
 
 
 def tool_version(tool: str, exe: str, python: str) -> str:
+    if tool == FLOOR_TOOL:
+        version = run_quiet([exe, "-c", "import sys; print(sys.version.split()[0])"]).strip()
+        return f"{FLOOR_SCRIPT.name}: ast.parse only, on Python {version or '?'}"
     out = run_quiet([exe, "--version"]).strip()
     if out and "rror" not in out and "usage" not in out.lower():
         return out.splitlines()[-1]
@@ -652,6 +666,7 @@ def run_measured(cmd: list[str], cwd: Path, timeout: float) -> Measurement:
 class Tool:
     name = ""
     cache_dirs: tuple[str, ...] = ()
+    scenarios: tuple[str, ...] = SCENARIOS
 
     def __init__(self, exe: str, proj: Path, cb: Codebase) -> None:
         self.exe = exe
@@ -751,6 +766,27 @@ class ImportLinterTool(Tool):
         m.violations = f"{chains} chains / {pairs} pairs"
 
 
+class ParseFloorTool(Tool):
+    """Reads and ast.parses every file, on every core, and does nothing else (cold only)."""
+
+    name = FLOOR_TOOL
+    scenarios = ("cold",)
+
+    def configure(self) -> None:
+        pass
+
+    def command(self, cold: bool) -> list[str]:
+        return [self.exe, str(FLOOR_SCRIPT), self.cb.package]
+
+    def check_output(self, m: Measurement) -> None:
+        found = re.search(r"parsed (\d+) of (\d+) files", m.stdout)
+        if m.error is None and not found:
+            m.error = "no parse count in output: " + (m.stderr.strip() or m.stdout.strip())[:100]
+            return
+        if found:
+            m.violations = f"{found.group(1)} of {found.group(2)} files parsed"
+
+
 class TachTool(Tool):
     name = "tach"
     cache_dirs = (".tach",)  # tach test's cache only; `tach check` has none
@@ -773,6 +809,7 @@ TOOL_CLASSES: dict[str, type[Tool]] = {
     "depcheck": DepcheckTool,
     "import-linter": ImportLinterTool,
     "tach": TachTool,
+    FLOOR_TOOL: ParseFloorTool,
 }
 
 
@@ -902,14 +939,15 @@ def bench_codebase(
     }
     for scenario in SCENARIOS:
         cold = scenario == "cold"
-        scen_rows = {n: Row(scenario, n) for n in instances}
+        timed = {n: t for n, t in instances.items() if scenario in t.scenarios}
+        scen_rows = {n: Row(scenario, n) for n in timed}
         rows.extend(scen_rows.values())
         if not cold:  # one untimed run so that the cache matches the files
-            for name, tool in instances.items():
+            for name, tool in timed.items():
                 if name not in broken:
                     run_measured(tool.command(False), tool.proj, timeout)
         for k in range(runs):
-            for name, tool in instances.items():
+            for name, tool in timed.items():
                 if name in broken:
                     scen_rows[name].note = broken[name]
                     continue
