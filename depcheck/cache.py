@@ -1009,15 +1009,39 @@ def _extract_one(job: tuple[str, ExtractionSettings]) -> tuple[str, str, Any]:
     Runs in worker processes, so it returns plain data, which is cheaper to
     send back than dataclasses. An unreadable file gives an empty hash.
     """
+    return _extract_facts(job)[0]
+
+
+def _extract_here(job: tuple[str, ExtractionSettings]) -> tuple[str, str, Any]:
+    """:func:`_extract_one`, keeping the facts made in this process in ``_made_here``.
+
+    The graph needs every file's facts decoded; those parsed in this process need no
+    decoding (``decode_facts(encode_facts(f)) == f``). A child's copy goes with the child.
+    """
+    result, facts = _extract_facts(job)
+    if os.getpid() == _made_in[0]:  # a forked child sends plain facts only: it keeps none
+        _made_here[job[0]] = (result[1], facts)
+    return result
+
+
+# Absolute path -> (facts digest, facts) parsed by _extract_here in the process that called
+# load_facts (its pid in ``_made_in``); load_facts empties it.
+_made_here: dict[str, tuple[str, FileFacts]] = {}
+_made_in = [0]
+
+
+def _extract_facts(job: tuple[str, ExtractionSettings]) -> tuple[tuple[str, str, Any], FileFacts]:
     path, settings = job
     try:
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
-        plain = encode_facts(_unreadable(exc))
-        return "", digest(plain), plain
-    plain = encode_facts(_extract(data, settings))
-    return content_hash(data), digest(plain), plain
+        facts = _unreadable(exc)
+        plain = encode_facts(facts)
+        return ("", digest(plain), plain), facts
+    facts = _extract(data, settings)
+    plain = encode_facts(facts)
+    return (content_hash(data), digest(plain), plain), facts
 
 
 @dataclasses.dataclass
@@ -1032,6 +1056,9 @@ class FactsTable:
     # Absolute path -> its stat key (None: could not stat), taken before the file was read:
     # what the fast lane's manifest vouches for (replay.observe), without a second stat.
     stats: dict[str, Optional[Stat]] = dataclasses.field(default_factory=dict)
+    # Module -> facts parsed in this process in this run, which need no decoding: each moves
+    # to ``decoded`` (which holds what was read) when first read.
+    made: dict[str, FileFacts] = dataclasses.field(default_factory=dict)
 
     def facts(self) -> dict[str, FileFacts]:
         for module in list(self.plain):
@@ -1044,6 +1071,10 @@ class FactsTable:
         if found is not None:
             return found
         plain = self.plain.pop(module)
+        found = self.made.pop(module, None)
+        if found is not None:
+            self.decoded[module] = found
+            return found
         try:
             if type(plain) is bytes:  # as stored: see FactsCache.save
                 plain = json.loads(plain)
@@ -1056,7 +1087,7 @@ class FactsTable:
     def aliases(self, module: str) -> tuple[Alias, ...]:
         """One module's aliases, without decoding the rest of its facts (linking follows names
         through many modules' aliases and reads nothing else of them)."""
-        found = self.decoded.get(module)
+        found = self.decoded.get(module) or self.made.get(module)
         if found is not None:
             return found.aliases
         plain = self.plain[module]
@@ -1159,7 +1190,15 @@ def load_facts(
     if parallel is None:
         parallel = sum(sizes) >= PARALLEL_MIN_BYTES and cpu_count() > 1 and len(to_parse) > 1
     jobs = [(os.path.join(root, source.path), settings) for source, _ in to_parse]
-    parsed = run_all(_extract_one, jobs, parallel=parallel, progress=progress, sizes=sizes)
+    _made_here.clear()
+    _made_in[0] = os.getpid()
+    parsed = run_all(_extract_here, jobs, parallel=parallel, progress=progress, sizes=sizes)
+    made = {}
+    for (path, _), (source, _), (_, fdigest, _) in zip(jobs, to_parse, parsed):
+        here = _made_here.get(path)
+        if here is not None and here[0] == fdigest:
+            made[source.module] = here[1]
+    _made_here.clear()
     fresh = [(source, stat, result) for (source, stat), result in zip(to_parse, parsed)]
     for source, stat, (chash, fdigest, fplain) in kept + fresh:
         digests[source.module], plain[source.module] = fdigest, fplain
@@ -1170,4 +1209,5 @@ def load_facts(
     def reparse(module: str) -> FileFacts:
         return decode_facts(_extract_one((os.path.join(root, by_module[module].path), settings))[2])
 
-    return FactsTable(digests, plain, {}, [source.module for source, _, _ in kept + fresh], reparse, stats)
+    parsed_now = [source.module for source, _, _ in kept + fresh]
+    return FactsTable(digests, plain, {}, parsed_now, reparse, stats, made)

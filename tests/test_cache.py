@@ -378,6 +378,20 @@ def test_parallel_and_serial_extraction_give_identical_facts_and_results():
     assert comparable(one) == comparable(two)
 
 
+def test_facts_parsed_in_this_process_are_read_without_decoding_and_equal_the_decoded_ones():
+    root = Path(__file__).parent.parent
+    config = load_config(root / "pyproject.toml")
+    project = discover(config)
+    table = cache.load_facts(project, pipeline.extraction_settings(config), parallel=False)
+    assert set(table.made) == set(table.digests)  # every file was parsed here
+    decoded = {
+        module: cache.decode_facts(json.loads(plain) if type(plain) is bytes else plain)
+        for module, plain in table.plain.items()
+    }
+    assert table.facts() == decoded
+    assert not table.made and set(table.decoded) == set(decoded)  # each moved once read
+
+
 def test_parallel_extraction_reports_progress_and_unreadable_files(tmp_path):
     files = {**FILES, **{f"app/low/gen{i}.py": f"import app.mid.m\nX = {i}\n" for i in range(40)}}
     root = write_project(tmp_path, files)
