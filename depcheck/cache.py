@@ -1016,11 +1016,14 @@ def _extract_here(job: tuple[str, ExtractionSettings]) -> tuple[str, str, Any]:
     """:func:`_extract_one`, keeping the facts made in this process in ``_made_here``.
 
     The graph needs every file's facts decoded; those parsed in this process need no
-    decoding (``decode_facts(encode_facts(f)) == f``). A child's copy goes with the child.
+    decoding (``decode_facts(encode_facts(f)) == f``). A worker process keeps none: it sends
+    the facts as their stored JSON text (a str), which the cache then saves as it is instead
+    of encoding it in the process that waits for the workers.
     """
     result, facts = _extract_facts(job)
-    if os.getpid() == _made_in[0]:  # a forked child sends plain facts only: it keeps none
-        _made_here[job[0]] = (result[1], facts)
+    if os.getpid() != _made_in[0]:
+        return result[0], result[1], _facts_text(result[2]).decode()
+    _made_here[job[0]] = (result[1], facts)
     return result
 
 
@@ -1194,12 +1197,15 @@ def load_facts(
     _made_in[0] = os.getpid()
     parsed = run_all(_extract_here, jobs, parallel=parallel, progress=progress, sizes=sizes)
     made = {}
-    for (path, _), (source, _), (_, fdigest, _) in zip(jobs, to_parse, parsed):
+    fresh = []
+    for (path, _), (source, stat), (chash, fdigest, fplain) in zip(jobs, to_parse, parsed):
         here = _made_here.get(path)
         if here is not None and here[0] == fdigest:
             made[source.module] = here[1]
+        if type(fplain) is str:  # a worker's facts text: kept as a cache file holds it
+            fplain = fplain.encode()
+        fresh.append((source, stat, (chash, fdigest, fplain)))
     _made_here.clear()
-    fresh = [(source, stat, result) for (source, stat), result in zip(to_parse, parsed)]
     for source, stat, (chash, fdigest, fplain) in kept + fresh:
         digests[source.module], plain[source.module] = fdigest, fplain
         if facts_cache is not None and chash:
