@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from depcheck import cache, pipeline, store
+from depcheck import cache, pipeline, pool, store
 from depcheck.config import load_config
 from depcheck.discover import discover
 from depcheck.entry import main
@@ -376,6 +376,22 @@ def test_parallel_and_serial_extraction_give_identical_facts_and_results():
     one = pipeline.run(config, use_cache=False, parallel=False)
     two = pipeline.run(config, use_cache=False, parallel=True)
     assert comparable(one) == comparable(two)
+
+
+def test_facts_a_worker_sent_as_text_are_cached_and_read_back_as_parsed(tmp_path):
+    root = Path(__file__).parent.parent
+    config = load_config(root / "pyproject.toml")
+    project = discover(config)
+    settings = pipeline.extraction_settings(config)
+    facts_cache = cache.FactsCache(tmp_path, cache.facts_key(settings))
+    parallel = cache.load_facts(project, settings, facts_cache, parallel=True)
+    if pool.cpu_count() > 1:  # one core: no worker, every file parsed here
+        assert any(type(plain) is bytes for plain in parallel.plain.values())
+    expected = cache.load_facts(project, settings, parallel=False).facts()
+    assert parallel.facts() == expected
+    facts_cache.save(source.path for source in project.files)
+    again = cache.load_facts(project, settings, cache.FactsCache(tmp_path, cache.facts_key(settings)))
+    assert again.parsed == [] and again.facts() == expected
 
 
 def test_facts_parsed_in_this_process_are_read_without_decoding_and_equal_the_decoded_ones():
