@@ -28,16 +28,23 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
+def file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # a dangling link: parse_all counts it as not parsed
+
+
 def parse_all(paths: list[str]) -> int:
     parsed = 0
     for path in paths:
-        with open(path, "rb") as handle:
-            data = handle.read()
         try:
+            with open(path, "rb") as handle:
+                data = handle.read()
             ast.parse(data)
             parsed += 1
-        except (SyntaxError, ValueError):
-            pass
+        except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+            pass  # counted as not parsed, as depcheck reports such a file
     return parsed
 
 
@@ -45,7 +52,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 1 or not Path(argv[0]).is_dir():
         print("usage: parse_floor.py DIR", file=sys.stderr)
         return 2
-    files = sorted((str(p), p.stat().st_size) for p in Path(argv[0]).rglob("*.py"))
+    files = sorted((str(path), file_size(path)) for path in Path(argv[0]).rglob("*.py"))
     workers = max(1, min(cores(), len(files)))
     shares: list[list[str]] = [[] for _ in range(workers)]
     load = [0] * workers
