@@ -1004,10 +1004,8 @@ _kept: dict[str, tuple[Stat, ExtractionSettings, tuple[str, str, Any]]] = {}
 
 
 def _extract_one(job: tuple[str, ExtractionSettings]) -> tuple[str, str, Any]:
-    """Read, hash and extract one file: (content hash, facts digest, plain facts).
-
-    Runs in worker processes, so it returns plain data, which is cheaper to
-    send back than dataclasses. An unreadable file gives an empty hash.
+    """Read, hash and extract one file: (content hash, facts digest, plain facts), the plain
+    facts being what the cache stores. An unreadable file gives an empty hash.
     """
     return _extract_facts(job)[0]
 
