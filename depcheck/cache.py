@@ -1021,13 +1021,13 @@ def _extract_here(job: tuple[str, ExtractionSettings]) -> tuple[str, str, Any]:
     result, facts = _extract_facts(job)
     if os.getpid() != _made_in[0]:
         return result[0], result[1], _facts_text(result[2]).decode()
-    _made_here[job[0]] = (result[1], facts)
+    _made_here[job[0]] = facts
     return result
 
 
-# Absolute path -> (facts digest, facts) parsed by _extract_here in the process that called
-# load_facts (its pid in ``_made_in``); load_facts empties it.
-_made_here: dict[str, tuple[str, FileFacts]] = {}
+# Absolute path -> facts parsed by _extract_here in the process that called load_facts (its
+# pid in ``_made_in``); load_facts empties it before and after its run_all.
+_made_here: dict[str, FileFacts] = {}
 _made_in = [0]
 
 
@@ -1197,9 +1197,8 @@ def load_facts(
     made = {}
     fresh = []
     for (path, _), (source, stat), (chash, fdigest, fplain) in zip(jobs, to_parse, parsed):
-        here = _made_here.get(path)
-        if here is not None and here[0] == fdigest:
-            made[source.module] = here[1]
+        if path in _made_here:
+            made[source.module] = _made_here[path]
         if type(fplain) is str:  # a worker's facts text: kept as a cache file holds it
             fplain = fplain.encode()
         fresh.append((source, stat, (chash, fdigest, fplain)))
